@@ -1,0 +1,12 @@
+/**
+ * The CLI's command table: "group sub" words → a lazily imported module, so `shadergrad tox21 rf` loads
+ * neither Dawn nor RDKit unless the command needs them. Each module exports `run(argv)` and `usage`.
+ */
+export interface CommandModule {
+  usage: string;
+  run(argv: string[]): Promise<number | void>;
+}
+
+export const commands: Record<string, () => Promise<CommandModule>> = {
+  demo: () => import('./demo.ts'),
+};

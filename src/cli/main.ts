@@ -1,0 +1,43 @@
+/** Entry point of the `shadergrad` command: finds the longest command name that prefixes argv and runs it. */
+import { commands } from './commands.ts';
+import { CliError } from './cli-error.ts';
+
+export async function main(argv: string[]): Promise<number> {
+  const names = Object.keys(commands).sort((a, b) => b.split(' ').length - a.split(' ').length);
+  const name = names.find((n) => {
+    const words = n.split(' ');
+    return words.every((w, i) => argv[i] === w);
+  });
+  if (!name || argv[0] === '--help' || argv[0] === '-h') {
+    const lines = await Promise.all(Object.keys(commands).map(async (n) => `  ${(await commands[n]()).usage}`));
+    const out = `usage: shadergrad <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+    if (!name && argv.length > 0 && argv[0] !== '--help' && argv[0] !== '-h') {
+      process.stderr.write(`shadergrad: unknown command "${argv.join(' ')}"\n\n${out}`);
+      return 2;
+    }
+    process.stdout.write(out);
+    return 0;
+  }
+  const mod = await commands[name]();
+  try {
+    const code = await mod.run(argv.slice(name.split(' ').length));
+    return typeof code === 'number' ? code : 0;
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`shadergrad ${name}: ${e.message}\nusage: ${mod.usage}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
