@@ -9,7 +9,7 @@ type Spec = Record<string, { type: 'string' | 'boolean'; short?: string; default
 
 export function parseOptions<S extends Spec>(argv: string[], spec: S) {
   try {
-    return parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }).values as {
+    return parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }).values as unknown as {
       [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean | undefined : string | undefined;
     };
   } catch (e) {

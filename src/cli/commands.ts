@@ -9,4 +9,6 @@ export interface CommandModule {
 
 export const commands: Record<string, () => Promise<CommandModule>> = {
   demo: () => import('./demo.ts'),
+  'tox21 data': () => import('./tox21-data.ts'),
+  'tox21 rf': () => import('./tox21-rf.ts'),
 };

@@ -35,3 +35,29 @@ export function toDense(s: SparseBits): Float32Array {
   for (let r = 0; r < n; r++) for (let j = s.offsets[r]; j < s.offsets[r + 1]; j++) out[r * s.nBits + s.indices[j]] = 1;
   return out;
 }
+
+/** Rows of `parts` stacked in order (all parts must have the same nBits): joins per-worker chunks. */
+export function concatRows(parts: readonly SparseBits[]): SparseBits {
+  if (parts.length === 0) throw new Error('concatRows needs at least one part');
+  const nBits = parts[0].nBits;
+  let rows = 0;
+  let total = 0;
+  for (const p of parts) {
+    if (p.nBits !== nBits) throw new Error(`concatRows: nBits differ (${nBits} vs ${p.nBits})`);
+    rows += sparseRows(p);
+    total += p.offsets[sparseRows(p)] - p.offsets[0];
+  }
+  const offsets = new Uint32Array(rows + 1);
+  const indices = new Uint16Array(total);
+  let r = 0;
+  let at = 0;
+  for (const p of parts) {
+    const n = sparseRows(p);
+    const base = p.offsets[0];
+    for (let i = 1; i <= n; i++) offsets[r + i] = at + p.offsets[i] - base;
+    indices.set(p.indices.subarray(base, p.offsets[n]), at);
+    at += p.offsets[n] - base;
+    r += n;
+  }
+  return { nBits, offsets, indices };
+}

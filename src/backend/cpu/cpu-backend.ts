@@ -1,0 +1,182 @@
+/**
+ * The CPU backend: every kernel of the interface in plain TypeScript. In float32 it mirrors the GPU (the tests'
+ * oracle and the fallback without an adapter); in float64 it is the ground truth for finite-difference gradient checks.
+ */
+import {
+  broadcastShape, checkLength, checkMatmul, checkSize,
+  type AdamSpec, type Backend, type BinaryOp, type DropoutSpec, type MatmulSpec, type ReduceOp, type Shape3,
+  type Storage, type UnaryOp,
+} from '../backend.ts';
+import type { AdapterSummary } from '../../gpu/adapter-info.ts';
+import { binaryCpu, sigmoid, unaryDeriv, unaryFn } from './elementwise.ts';
+import { matmulCpu } from './matmul.ts';
+import { dropoutMask } from './philox.ts';
+import { CpuStorage, type Floats } from './storage.ts';
+
+export class CpuBackend implements Backend {
+  readonly kind = 'cpu' as const;
+  readonly info: AdapterSummary = { vendor: 'shadergrad', architecture: 'cpu', device: '', description: 'CPU backend (TypeScript)', software: true, runtime: 'cpu' };
+  private readonly scalars = new Map<number, CpuStorage>();
+  /** Live buffers, for the same leak checks the GPU pool allows. */
+  live = 0;
+
+  constructor(readonly dtype: 'f32' | 'f64' = 'f32') {}
+
+  private alloc(n: number): CpuStorage {
+    this.live++;
+    return new CpuStorage(this.dtype === 'f64' ? new Float64Array(n) : new Float32Array(n));
+  }
+
+  private d(s: Storage, op: string): Floats {
+    if (!(s instanceof CpuStorage)) throw new TypeError(`${op}: storage belongs to another backend`);
+    if (s.released) throw new Error(`${op}: storage was released`);
+    return s.data;
+  }
+
+  upload(data: ArrayLike<number>): Storage {
+    const s = this.alloc(data.length);
+    s.data.set(data);
+    return s;
+  }
+
+  zeros(length: number): Storage {
+    checkSize('zeros', 'length', length, 0);
+    return this.alloc(length);
+  }
+
+  scalar(value: number): Storage {
+    let s = this.scalars.get(value);
+    if (!s) {
+      s = new CpuStorage(this.dtype === 'f64' ? Float64Array.of(value) : Float32Array.of(value));
+      this.scalars.set(value, s);
+    }
+    return s;
+  }
+
+  async read(s: Storage): Promise<Float32Array | Float64Array> {
+    return this.d(s, 'read').slice();
+  }
+
+  async readMany(s: Storage[]): Promise<(Float32Array | Float64Array)[]> {
+    return s.map((x) => this.d(x, 'read').slice());
+  }
+
+  release(s: Storage): void {
+    const c = s as CpuStorage;
+    if (c.released) throw new Error('release: storage released twice');
+    if ([...this.scalars.values()].includes(c)) return;
+    c.released = true;
+    this.live--;
+  }
+
+  flush(): void {}
+
+  matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage {
+    const out = this.alloc(checkMatmul(a, b, spec));
+    matmulCpu(this.d(a, 'matmul'), this.d(b, 'matmul'), spec.bias ? this.d(spec.bias, 'matmul') : null, spec, out.data);
+    return out;
+  }
+
+  unary(op: UnaryOp, x: Storage, alpha = 1): Storage {
+    const xd = this.d(x, op);
+    const out = this.alloc(xd.length);
+    for (let i = 0; i < xd.length; i++) out.data[i] = unaryFn(op, xd[i], alpha);
+    return out;
+  }
+
+  unaryBackward(op: UnaryOp, x: Storage, y: Storage, dy: Storage, alpha = 1): Storage {
+    const xd = this.d(x, op), yd = this.d(y, op), g = this.d(dy, op);
+    checkLength(`${op} backward`, 'y', y, xd.length);
+    checkLength(`${op} backward`, 'dy', dy, xd.length);
+    const out = this.alloc(xd.length);
+    for (let i = 0; i < xd.length; i++) out.data[i] = g[i] * unaryDeriv(op, xd[i], yd[i], alpha);
+    return out;
+  }
+
+  binary(op: BinaryOp, a: Storage, aShape: Shape3, b: Storage, bShape: Shape3): Storage {
+    const os = broadcastShape(op, aShape, bShape);
+    checkLength(op, `a [${aShape.join(', ')}]`, a, aShape[0] * aShape[1] * aShape[2]);
+    checkLength(op, `b [${bShape.join(', ')}]`, b, bShape[0] * bShape[1] * bShape[2]);
+    const out = this.alloc(os[0] * os[1] * os[2]);
+    binaryCpu(op, this.d(a, op), aShape, this.d(b, op), bShape, os, out.data);
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number): Storage {
+    checkSize(op, 'outer', outer);
+    checkSize(op, 'axis', axis);
+    checkSize(op, 'inner', inner);
+    checkLength(op, `x [${outer}, ${axis}, ${inner}]`, x, outer * axis * inner);
+    const xd = this.d(x, op);
+    const out = this.alloc(outer * inner);
+    const scale = op === 'mean' ? 1 / axis : 1;
+    for (let o = 0; o < outer; o++)
+      for (let i = 0; i < inner; i++) {
+        let s = 0;
+        for (let a = 0; a < axis; a++) s += xd[(o * axis + a) * inner + i];
+        out.data[o * inner + i] = s * scale;
+      }
+    return out;
+  }
+
+  sigmoidXent(logits: Storage, labels: Storage, weights: Storage): Storage {
+    const x = this.d(logits, 'sigmoidXent'), z = this.d(labels, 'sigmoidXent'), w = this.d(weights, 'sigmoidXent');
+    checkLength('sigmoidXent', 'labels', labels, x.length);
+    checkLength('sigmoidXent', 'weights', weights, x.length);
+    const out = this.alloc(x.length);
+    for (let i = 0; i < x.length; i++) out.data[i] = w[i] * (Math.max(x[i], 0) - x[i] * z[i] + Math.log1p(Math.exp(-Math.abs(x[i]))));
+    return out;
+  }
+
+  sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage): Storage {
+    const x = this.d(logits, 'sigmoidXent'), z = this.d(labels, 'sigmoidXent'), w = this.d(weights, 'sigmoidXent'), g = this.d(dloss, 'sigmoidXent');
+    for (const [n, s] of [['labels', labels], ['weights', weights], ['dloss', dloss]] as const) checkLength('sigmoidXent backward', n, s, x.length);
+    const out = this.alloc(x.length);
+    for (let i = 0; i < x.length; i++) out.data[i] = g[i] * w[i] * (sigmoid(x[i]) - z[i]);
+    return out;
+  }
+
+  dropout(x: Storage, spec: DropoutSpec): Storage {
+    checkDropout(spec);
+    const xd = this.d(x, 'dropout');
+    const mask = dropoutMask(xd.length, spec.keep, spec.seed, spec.step, spec.stream);
+    const out = this.alloc(xd.length);
+    for (let i = 0; i < xd.length; i++) out.data[i] = mask[i] ? xd[i] / spec.keep : 0;
+    return out;
+  }
+
+  sgd(p: Storage, g: Storage, lr: number): void {
+    const pd = this.d(p, 'sgd'), gd = this.d(g, 'sgd');
+    checkLength('sgd', 'gradient', g, pd.length);
+    for (let i = 0; i < pd.length; i++) pd[i] -= lr * gd[i];
+  }
+
+  momentum(p: Storage, g: Storage, v: Storage, lr: number, mu: number): void {
+    const pd = this.d(p, 'momentum'), gd = this.d(g, 'momentum'), vd = this.d(v, 'momentum');
+    checkLength('momentum', 'gradient', g, pd.length);
+    checkLength('momentum', 'velocity', v, pd.length);
+    for (let i = 0; i < pd.length; i++) {
+      vd[i] = mu * vd[i] + gd[i];
+      pd[i] -= lr * vd[i];
+    }
+  }
+
+  adam(p: Storage, g: Storage, m: Storage, v: Storage, s: AdamSpec): void {
+    const pd = this.d(p, 'adam'), gd = this.d(g, 'adam'), md = this.d(m, 'adam'), vd = this.d(v, 'adam');
+    for (const [n, x] of [['gradient', g], ['m', m], ['v', v]] as const) checkLength('adam', n, x, pd.length);
+    checkSize('adam', 't', s.t);
+    const bc1 = 1 - s.beta1 ** s.t, bc2 = 1 - s.beta2 ** s.t;
+    for (let i = 0; i < pd.length; i++) {
+      md[i] = s.beta1 * md[i] + (1 - s.beta1) * gd[i];
+      vd[i] = s.beta2 * vd[i] + (1 - s.beta2) * gd[i] * gd[i];
+      pd[i] -= (s.lr * (md[i] / bc1)) / (Math.sqrt(vd[i] / bc2) + s.eps);
+    }
+  }
+}
+
+export function checkDropout(s: DropoutSpec): void {
+  if (!(s.keep > 0 && s.keep <= 1)) throw new RangeError(`dropout: keep probability must be in (0, 1], got ${s.keep}`);
+  for (const k of ['seed', 'step', 'stream'] as const) {
+    if (!Number.isInteger(s[k]) || s[k] < 0 || s[k] > 0xffffffff) throw new RangeError(`dropout: ${k} must be an integer in [0, 2^32), got ${s[k]}`);
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The WebGPU backend: each kernel of the interface is one or two dispatches of a shader in shaders/, recorded into
+ * the runtime's open batch. Nothing here waits for the GPU except `read`/`readMany`.
+ */
+import {
+  broadcastShape, checkLength, checkMatmul, checkSize,
+  type AdamSpec, type Backend, type BinaryOp, type DropoutSpec, type MatmulSpec, type ReduceOp, type Shape3,
+  type Storage, type UnaryOp,
+} from '../backend.ts';
+import { checkDropout } from '../cpu/cpu-backend.ts';
+import type { AdapterSummary } from '../../gpu/adapter-info.ts';
+import { requestGpu, type DeviceOptions } from '../../gpu/device.ts';
+import { GpuRuntime } from '../../gpu/runtime.ts';
+import { loadShadersFromDisk } from '../../gpu/shader-source.ts';
+import { chooseMatmulTiles, checkTiles, type MatmulTiles } from './matmul-config.ts';
+import { packParams } from './params.ts';
+
+export class GpuStorage implements Storage {
+  released = false;
+  /** Cached constants: release() leaves them alone. */
+  pinned = false;
+  constructor(readonly buffer: GPUBuffer, readonly length: number) {}
+}
+
+const UNARY_CODE: Record<UnaryOp, number> = { relu: 0, sigmoid: 1, tanh: 2, exp: 3, log: 4, neg: 5, abs: 6, square: 7, sqrt: 8, scale: 9 };
+const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, greaterEqual: 5 };
+const ACT_CODE = { none: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
+const WG = 64;
+/** Above this axis length with few outputs, reductions run in two passes. */
+const CHUNK = 1024;
+
+export class WebGpuBackend implements Backend {
+  readonly kind = 'webgpu' as const;
+  private readonly scalars = new Map<number, GpuStorage>();
+  /** Tile override for tests and the benchmark's sweep; null = chooseMatmulTiles. */
+  matmulTiles: MatmulTiles | null = null;
+
+  constructor(readonly rt: GpuRuntime) {}
+
+  static async create(opts: DeviceOptions = {}): Promise<WebGpuBackend> {
+    if (typeof process !== 'undefined' && process.versions?.node) await loadShadersFromDisk();
+    return new WebGpuBackend(new GpuRuntime(await requestGpu(opts)));
+  }
+
+  get info(): AdapterSummary {
+    return this.rt.info;
+  }
+
+  private b(s: Storage, op: string): GPUBuffer {
+    if (!(s instanceof GpuStorage)) throw new TypeError(`${op}: storage belongs to another backend`);
+    if (s.released) throw new Error(`${op}: storage was released`);
+    return s.buffer;
+  }
+
+  private alloc(length: number, label: string): GpuStorage {
+    const bytes = length * 4;
+    if (bytes > this.rt.maxStorageBytes) {
+      throw new RangeError(`${label}: output of ${length} floats (${bytes} bytes) exceeds the device's storage binding limit of ${this.rt.maxStorageBytes} bytes`);
+    }
+    return new GpuStorage(this.rt.createStorage(bytes, label), length);
+  }
+
+  upload(data: ArrayLike<number>): Storage {
+    const s = this.alloc(data.length, 'upload');
+    if (data.length > 0) this.rt.upload(s.buffer, data instanceof Float32Array ? data : Float32Array.from(data));
+    return s;
+  }
+
+  zeros(length: number): Storage {
+    checkSize('zeros', 'length', length, 0);
+    const s = this.alloc(length, 'zeros');
+    this.rt.clear(s.buffer, Math.max(4, length * 4));
+    return s;
+  }
+
+  scalar(value: number): Storage {
+    let s = this.scalars.get(value);
+    if (!s) {
+      s = new GpuStorage(this.rt.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label: `scalar ${value}` }), 1);
+      s.pinned = true;
+      this.rt.upload(s.buffer, Float32Array.of(value));
+      this.scalars.set(value, s);
+    }
+    return s;
+  }
+
+  async read(s: Storage): Promise<Float32Array> {
+    return (await this.readMany([s]))[0];
+  }
+
+  async readMany(list: Storage[]): Promise<Float32Array[]> {
+    const bufs = list.map((s) => ({ buffer: this.b(s, 'read'), bytes: s.length * 4 }));
+    return (await this.rt.read(bufs)).map((ab) => new Float32Array(ab));
+  }
+
+  release(s: Storage): void {
+    const g = s as GpuStorage;
+    if (g.released) throw new Error('release: storage released twice');
+    if (g.pinned) return;
+    g.released = true;
+    this.rt.pool.release(g.buffer);
+  }
+
+  flush(): void {
+    this.rt.flush();
+  }
+
+  matmul(a: Storage, b: Storage, s: MatmulSpec): Storage {
+    const len = checkMatmul(a, b, s);
+    const t = this.matmulTiles ?? chooseMatmulTiles(s.m, s.n, s.k);
+    checkTiles(t);
+    const out = this.alloc(len, 'matmul');
+    const tilesM = Math.ceil(s.m / t.TILE_M), tilesN = Math.ceil(s.n / t.TILE_N);
+    const params = packParams([
+      s.m, s.n, s.k, s.batch,
+      s.transA ? 1 : 0, s.transB ? 1 : 0, s.batchA === false ? 0 : s.m * s.k, s.batchB === false ? 0 : s.k * s.n,
+      s.batchBias ? s.n : 0, s.bias ? 1 : 0, ACT_CODE[s.activation ?? 'none'], tilesN,
+      tilesM, 0, 0, 0,
+    ]);
+    const bias = s.bias ? this.b(s.bias, 'matmul bias') : this.rt.dummy;
+    this.rt.dispatch('matmul', 'main', { ...t }, params, [this.b(a, 'matmul'), this.b(b, 'matmul'), bias, out.buffer], tilesM * tilesN * s.batch);
+    return out;
+  }
+
+  unary(op: UnaryOp, x: Storage, alpha = 1): Storage {
+    const out = this.alloc(x.length, op);
+    this.rt.dispatch('unary', 'forward', { OP: UNARY_CODE[op], WG }, packParams([x.length, { f: alpha }]), [this.b(x, op), out.buffer], Math.ceil(x.length / WG));
+    return out;
+  }
+
+  unaryBackward(op: UnaryOp, x: Storage, y: Storage, dy: Storage, alpha = 1): Storage {
+    checkLength(`${op} backward`, 'y', y, x.length);
+    checkLength(`${op} backward`, 'dy', dy, x.length);
+    const out = this.alloc(x.length, `${op} backward`);
+    this.rt.dispatch('unary', 'backward', { OP: UNARY_CODE[op], WG }, packParams([x.length, { f: alpha }]),
+      [this.b(x, op), this.b(y, op), this.b(dy, op), out.buffer], Math.ceil(x.length / WG));
+    return out;
+  }
+
+  binary(op: BinaryOp, a: Storage, as: Shape3, b: Storage, bs: Shape3): Storage {
+    const os = broadcastShape(op, as, bs);
+    checkLength(op, `a [${as.join(', ')}]`, a, as[0] * as[1] * as[2]);
+    checkLength(op, `b [${bs.join(', ')}]`, b, bs[0] * bs[1] * bs[2]);
+    const n = os[0] * os[1] * os[2];
+    const out = this.alloc(n, op);
+    const strides = (s: Shape3) => [s[0] === 1 ? 0 : s[1] * s[2], s[1] === 1 ? 0 : s[2], s[2] === 1 ? 0 : 1];
+    const params = packParams([os[0], os[1], os[2], n, ...strides(as), 0, ...strides(bs), 0]);
+    this.rt.dispatch('binary', 'main', { OP: BINARY_CODE[op], WG }, params, [this.b(a, op), this.b(b, op), out.buffer], Math.ceil(n / WG));
+    return out;
+  }
+
+  reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number): Storage {
+    checkSize(op, 'outer', outer);
+    checkSize(op, 'axis', axis);
+    checkSize(op, 'inner', inner);
+    checkLength(op, `x [${outer}, ${axis}, ${inner}]`, x, outer * axis * inner);
+    const scale = op === 'mean' ? 1 / axis : 1;
+    const outs = outer * inner;
+    if (axis > 4 * CHUNK && outs < 256) {
+      const chunks = Math.ceil(axis / CHUNK);
+      const part = this.alloc(outer * chunks * inner, `${op} pass 1`);
+      this.rt.dispatch('reduce', 'main', { WG }, packParams([outer, axis, inner, CHUNK, chunks, { f: 1 }]), [this.b(x, op), part.buffer], outer * chunks * inner);
+      const out = this.alloc(outs, op);
+      this.rt.dispatch('reduce', 'main', { WG }, packParams([outer, chunks, inner, chunks, 1, { f: scale }]), [part.buffer, out.buffer], outs);
+      this.release(part);
+      return out;
+    }
+    const out = this.alloc(outs, op);
+    this.rt.dispatch('reduce', 'main', { WG }, packParams([outer, axis, inner, axis, 1, { f: scale }]), [this.b(x, op), out.buffer], outs);
+    return out;
+  }
+
+  sigmoidXent(logits: Storage, labels: Storage, weights: Storage): Storage {
+    checkLength('sigmoidXent', 'labels', labels, logits.length);
+    checkLength('sigmoidXent', 'weights', weights, logits.length);
+    const out = this.alloc(logits.length, 'sigmoidXent');
+    this.rt.dispatch('xent', 'forward', { WG }, packParams([logits.length]),
+      [this.b(logits, 'sigmoidXent'), this.b(labels, 'sigmoidXent'), this.b(weights, 'sigmoidXent'), out.buffer], Math.ceil(logits.length / WG));
+    return out;
+  }
+
+  sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage): Storage {
+    for (const [n, s] of [['labels', labels], ['weights', weights], ['dloss', dloss]] as const) checkLength('sigmoidXent backward', n, s, logits.length);
+    const out = this.alloc(logits.length, 'sigmoidXent backward');
+    this.rt.dispatch('xent', 'backward', { WG }, packParams([logits.length]),
+      [this.b(logits, 'xent'), this.b(labels, 'xent'), this.b(weights, 'xent'), this.b(dloss, 'xent'), out.buffer], Math.ceil(logits.length / WG));
+    return out;
+  }
+
+  dropout(x: Storage, spec: DropoutSpec): Storage {
+    checkDropout(spec);
+    const out = this.alloc(x.length, 'dropout');
+    const params = packParams([x.length, { f: spec.keep }, spec.seed, spec.step, spec.stream, 0, 0, 0]);
+    this.rt.dispatch('dropout', 'main', { WG }, params, [this.b(x, 'dropout'), out.buffer], Math.ceil(x.length / 4 / WG));
+    return out;
+  }
+
+  /** Raw Philox-4x32-10 words for counters (c0+i, c1, c2, c3) under key (k0, k1): the generator's known-answer test. */
+  async philoxWords(n: number, ctr: [number, number, number, number], key: [number, number]): Promise<Uint32Array> {
+    const out = this.alloc(n * 4, 'philox');
+    this.rt.dispatch('dropout', 'raw', { WG }, packParams([n, { f: 0 }, key[0], ctr[1], ctr[2], ctr[0], ctr[3], key[1]]), [out.buffer], Math.ceil(n / WG));
+    const [ab] = await this.rt.read([{ buffer: out.buffer, bytes: n * 16 }]);
+    this.release(out);
+    return new Uint32Array(ab);
+  }
+
+  sgd(p: Storage, g: Storage, lr: number): void {
+    checkLength('sgd', 'gradient', g, p.length);
+    this.optim('sgd', p, g, null, null, [p.length, { f: lr }, { f: 0 }, { f: 0 }, { f: 0 }, { f: 1 }, { f: 1 }, 0]);
+  }
+
+  momentum(p: Storage, g: Storage, v: Storage, lr: number, mu: number): void {
+    checkLength('momentum', 'gradient', g, p.length);
+    checkLength('momentum', 'velocity', v, p.length);
+    this.optim('momentum', p, g, v, null, [p.length, { f: lr }, { f: mu }, { f: 0 }, { f: 0 }, { f: 1 }, { f: 1 }, 0]);
+  }
+
+  adam(p: Storage, g: Storage, m: Storage, v: Storage, s: AdamSpec): void {
+    for (const [n, x] of [['gradient', g], ['m', m], ['v', v]] as const) checkLength('adam', n, x, p.length);
+    checkSize('adam', 't', s.t);
+    const bc1 = 1 - s.beta1 ** s.t, bc2 = 1 - s.beta2 ** s.t;
+    this.optim('adam', p, g, m, v, [p.length, { f: s.lr }, { f: s.beta1 }, { f: s.beta2 }, { f: s.eps }, { f: bc1 }, { f: bc2 }, 0]);
+  }
+
+  private optim(entry: string, p: Storage, g: Storage, m: Storage | null, v: Storage | null, fields: Parameters<typeof packParams>[0]): void {
+    const bufs = [this.b(p, entry), this.b(g, entry)];
+    if (m) bufs.push(this.b(m, entry));
+    if (v) bufs.push(this.b(v, entry));
+    this.rt.dispatch('optim', entry, { WG }, packParams(fields), bufs, Math.ceil(p.length / WG));
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * `shadergrad tox21 rf`: the book's scikit-learn baseline — a class-balanced random forest on ECFP4 bits — fitted
+ * and scored from scratch, on one task or all twelve. Prints a table, or with --json exactly one JSON object.
+ * Worker threads start before the data loads, so their start-up overlaps it. Data problems exit 1, usage errors 2.
+ */
+import { availableParallelism } from 'node:os';
+import { intOption, parseOptions } from './args.ts';
+import { CliError } from './cli-error.ts';
+import { DataFileError } from '../data/data-error.ts';
+import { DataUnavailableError } from '../data/data-source.ts';
+import { loadTox21 } from '../data/tox21.ts';
+import { RandomForest } from '../forest/forest.ts';
+import { featuresPerNode, type ForestOptions } from '../forest/options.ts';
+import { TreePool } from '../forest/tree-pool.ts';
+import { BOOK_FOREST, meanScores, runTaskBaseline, SPLITS, type ForestFitter, type SplitScores, type SplitName, type TaskBaseline } from '../forest/tox21-baseline.ts';
+
+export const usage =
+  'tox21 rf [--data PATH] [--task NR-AR|all] [--trees 50] [--max-features sqrt|log2|N|FRACTION] [--max-depth N] [--seed N] [--labeled-only] [--threads N] [--json]';
+
+export async function run(argv: string[]): Promise<number> {
+  const o = parseOptions(argv, {
+    data: { type: 'string' },
+    task: { type: 'string' },
+    trees: { type: 'string' },
+    'max-features': { type: 'string' },
+    'max-depth': { type: 'string' },
+    seed: { type: 'string' },
+    'labeled-only': { type: 'boolean' },
+    threads: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const seed = intOption('seed', o.seed, 0, 0);
+  if (seed >= 2 ** 32) throw new CliError(`--seed must be an integer < 2^32, got "${o.seed}"`);
+  const forest: ForestOptions = {
+    ...BOOK_FOREST,
+    nEstimators: intOption('trees', o.trees, 50, 1),
+    maxFeatures: maxFeaturesOption(o['max-features']),
+    maxDepth: o['max-depth'] === undefined ? undefined : intOption('max-depth', o['max-depth'], 0, 1),
+    seed,
+  };
+  const labeledOnly = o['labeled-only'] ?? false;
+  const threads = intOption('threads', o.threads, Math.min(availableParallelism(), 8), 1);
+  const taskArg = o.task ?? 'NR-AR';
+
+  const pool = threads > 1 ? new TreePool(threads) : null;
+  try {
+    let loaded;
+    try {
+      loaded = await loadTox21({ data: o.data, split: 'index' });
+    } catch (e) {
+      if (e instanceof DataFileError || e instanceof DataUnavailableError) {
+        process.stderr.write(`shadergrad tox21 rf: ${e.message}\n`);
+        return 1;
+      }
+      throw e;
+    }
+    const { dataset, split } = loaded;
+    if (taskArg !== 'all' && !dataset.tasks.includes(taskArg)) {
+      throw new CliError(`--task must be all or one of ${dataset.tasks.join(', ')}; got "${taskArg}"`);
+    }
+    checkMaxFeatures(forest, dataset.features.nBits);
+
+    const fit: ForestFitter = pool ? (x, y, opts) => pool.fit(x, y, opts) : (x, y, opts) => RandomForest.fit(x, y, opts);
+    const tasks = taskArg === 'all' ? dataset.tasks : [taskArg];
+    const results: TaskBaseline[] = [];
+    for (const task of tasks) results.push(await runTaskBaseline(dataset, split, task, { forest, labeledOnly }, fit));
+
+    const header = {
+      model: 'rf' as const,
+      task: taskArg,
+      split: { train: split.train.length, valid: split.valid.length, test: split.test.length },
+    };
+    const hyperparameters = {
+      nEstimators: forest.nEstimators,
+      maxFeatures: forest.maxFeatures,
+      maxDepth: forest.maxDepth ?? null,
+      minSamplesSplit: 2,
+      minSamplesLeaf: 1,
+      classWeight: forest.classWeight,
+      bootstrap: true,
+      labeledOnly,
+    };
+    const seconds = { fit: sum(results.map((r) => r.seconds.fit)), predict: sum(results.map((r) => r.seconds.predict)) };
+    if (o.json) {
+      const body =
+        taskArg === 'all'
+          ? {
+              tasks: Object.fromEntries(results.map((r) => [r.task, { trainRows: r.trainRows, metrics: r.metrics, seconds: r.seconds }])),
+              mean: meanScores(results),
+            }
+          : { trainRows: results[0].trainRows, metrics: results[0].metrics };
+      process.stdout.write(`${JSON.stringify({ ...header, ...body, seconds, hyperparameters, seed, threads })}\n`);
+    } else {
+      process.stdout.write(table(results, taskArg === 'all' ? meanScores(results) : null));
+      process.stdout.write(
+        `${forest.nEstimators} trees, max features ${forest.maxFeatures}, max depth ${forest.maxDepth ?? 'none'}, seed ${seed}, ` +
+          `${threads} thread${threads > 1 ? 's' : ''}; trained on ${labeledOnly ? 'labelled training rows' : 'all training rows, missing labels as 0'}\n` +
+          `fit ${seconds.fit.toFixed(2)} s, predict ${seconds.predict.toFixed(2)} s\n`,
+      );
+    }
+    return 0;
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** 'sqrt' | 'log2' | an integer count | a fraction in (0, 1), as the forest takes it. */
+function maxFeaturesOption(value: string | undefined): 'sqrt' | 'log2' | number {
+  if (value === undefined) return 'sqrt';
+  if (value === 'sqrt' || value === 'log2') return value;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new CliError(`--max-features must be sqrt, log2, an integer or a fraction in (0, 1), got "${value}"`);
+  return n;
+}
+
+/** The one option whose range depends on the data: checked once the feature count is known, as a usage error. */
+function checkMaxFeatures(forest: ForestOptions, nFeatures: number): void {
+  try {
+    featuresPerNode(forest.maxFeatures ?? 'sqrt', nFeatures);
+  } catch (e) {
+    throw new CliError(`--max-features: ${(e as Error).message}`);
+  }
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function table(results: TaskBaseline[], mean: Record<SplitName, SplitScores> | null): string {
+  const f = (v: number) => (Number.isNaN(v) ? '  —  ' : v.toFixed(3));
+  const head = `${'task'.padEnd(14)}${SPLITS.map((s) => `${`${s} w-acc`.padEnd(13)}${`${s} AUC`.padEnd(11)}`).join('')}\n`;
+  const row = (name: string, m: Record<SplitName, SplitScores>) =>
+    `${name.padEnd(14)}${SPLITS.map((s) => `${f(m[s].weightedAccuracy).padEnd(13)}${f(m[s].rocAuc).padEnd(11)}`).join('')}\n`;
+  return head + results.map((r) => row(r.task, r.metrics)).join('') + (mean ? row('mean', mean) : '');
+}

@@ -1,0 +1,38 @@
+/**
+ * A problem in a user's data file, carrying where it is: the file, the 1-based line of the text, the 0-based data
+ * row (the record after the header, as the index split counts them) and the column name. Callers and tests read the
+ * fields; the message repeats them so a person reading a terminal can open the file at the right line.
+ */
+export interface DataLocation {
+  file: string;
+  /** 1-based line in the (decompressed) text where the record starts. */
+  line?: number;
+  /** 0-based data row (record index after the header). */
+  row?: number;
+  /** Column name as written in the header. */
+  column?: string;
+}
+
+export class DataFileError extends Error {
+  override name = 'DataFileError';
+  readonly file: string;
+  readonly line: number | undefined;
+  readonly row: number | undefined;
+  readonly column: string | undefined;
+
+  constructor(where: DataLocation, problem: string) {
+    super(`${formatLocation(where)}: ${problem}`);
+    this.file = where.file;
+    this.line = where.line;
+    this.row = where.row;
+    this.column = where.column;
+  }
+}
+
+export function formatLocation(where: DataLocation): string {
+  const parts = [where.file];
+  if (where.line !== undefined) parts.push(`line ${where.line}`);
+  if (where.row !== undefined) parts.push(`data row ${where.row}`);
+  if (where.column !== undefined) parts.push(`column "${where.column}"`);
+  return parts.join(', ');
+}

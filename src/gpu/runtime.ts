@@ -1,0 +1,195 @@
+/**
+ * The GPU runtime under the webgpu backend: records many dispatches into one compute pass, packs their uniform
+ * parameters into one arena written once per submit, and reads back with one submit and one map per call.
+ * Errors Dawn reports asynchronously are kept and thrown at the next sync point (flush with check, or read).
+ */
+import type { AdapterSummary } from './adapter-info.ts';
+import { BufferPool } from './buffer-pool.ts';
+import { GpuError } from './errors.ts';
+import { PipelineCache, type Constants } from './pipeline-cache.ts';
+import type { GpuContext } from './device.ts';
+
+const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment on every adapter we know; checked in the constructor
+const UNIFORM_SLOTS = 512;
+export const MAX_WORKGROUPS_PER_DIM = 65535;
+
+export const STORAGE_USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
+
+export interface DispatchStats {
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+}
+
+export class GpuRuntime {
+  readonly device: GPUDevice;
+  readonly info: AdapterSummary;
+  readonly ctx: GpuContext;
+  readonly pool: BufferPool;
+  readonly pipelines: PipelineCache;
+  readonly counters: DispatchStats = { dispatches: 0, submits: 0, readbacks: 0 };
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private uniformBuffer: GPUBuffer | null = null;
+  private readonly arena = new ArrayBuffer(UNIFORM_SLOT * UNIFORM_SLOTS);
+  private slots = 0;
+  private errors: string[] = [];
+  private lost: string | null = null;
+  /** A 256-byte buffer bound where a kernel's optional input (e.g. matmul bias) is absent. */
+  readonly dummy: GPUBuffer;
+
+  constructor(ctx: GpuContext) {
+    this.ctx = ctx;
+    this.device = ctx.device;
+    this.info = ctx.info;
+    const lim = this.device.limits;
+    if (lim.minUniformBufferOffsetAlignment > UNIFORM_SLOT) {
+      throw new GpuError(`adapter needs uniform offsets aligned to ${lim.minUniformBufferOffsetAlignment} bytes; shadergrad packs them at ${UNIFORM_SLOT}`);
+    }
+    this.pool = new BufferPool(this.device, Math.min(lim.maxStorageBufferBindingSize, lim.maxBufferSize));
+    this.pipelines = new PipelineCache(this.device);
+    this.device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
+      this.errors.push(ev.error.message);
+    };
+    this.device.lost.then((info) => {
+      if (info.reason !== 'destroyed') this.lost = `GPU device lost (${info.reason}): ${info.message}`;
+    });
+    this.dummy = this.device.createBuffer({ size: 256, usage: STORAGE_USAGE, label: 'dummy' });
+  }
+
+  get maxStorageBytes(): number {
+    return Math.min(this.device.limits.maxStorageBufferBindingSize, this.device.limits.maxBufferSize);
+  }
+
+  createStorage(bytes: number, label: string): GPUBuffer {
+    return this.pool.acquire(Math.max(bytes, 4), STORAGE_USAGE, label);
+  }
+
+  upload(buf: GPUBuffer, data: Float32Array | Uint32Array): void {
+    this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /**
+   * Records one dispatch. `buffers` bind in order at bindings 1.. (binding 0 is the uniform block), and `workgroups`
+   * is the total count: it is folded into x and y so no dimension exceeds 65,535; kernels linearize it back.
+   */
+  dispatch(shader: string, entry: string, constants: Constants, uniforms: ArrayBuffer, buffers: GPUBuffer[], workgroups: number): void {
+    if (this.lost) throw new GpuError(this.lost);
+    if (workgroups === 0) return;
+    if (uniforms.byteLength > UNIFORM_SLOT) throw new GpuError(`uniform block of ${shader}.wgsl:${entry} is ${uniforms.byteLength} bytes > ${UNIFORM_SLOT}`);
+    const pipeline = this.pipelines.get(shader, entry, constants);
+    if (this.slots === UNIFORM_SLOTS) this.flush();
+    const pass = this.beginPass();
+    const offset = this.slots++ * UNIFORM_SLOT;
+    new Uint8Array(this.arena, offset, uniforms.byteLength).set(new Uint8Array(uniforms));
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniformBuffer!, offset, size: UNIFORM_SLOT } }];
+    buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: `${shader}.wgsl:${entry}` });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    const x = Math.min(workgroups, MAX_WORKGROUPS_PER_DIM);
+    const y = Math.ceil(workgroups / x);
+    if (y > MAX_WORKGROUPS_PER_DIM) throw new GpuError(`${shader}.wgsl:${entry} needs ${workgroups} workgroups, more than ${MAX_WORKGROUPS_PER_DIM}² in one dispatch`);
+    pass.dispatchWorkgroups(x, y);
+    this.counters.dispatches++;
+  }
+
+  /** Zeroes a buffer (outside any compute pass, as WebGPU requires). */
+  clear(buf: GPUBuffer, bytes: number): void {
+    this.endPass();
+    this.encoderOrNew().clearBuffer(buf, 0, Math.ceil(bytes / 4) * 4);
+  }
+
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+    this.endPass();
+    this.encoderOrNew().copyBufferToBuffer(src, 0, dst, 0, Math.ceil(bytes / 4) * 4);
+  }
+
+  /** Submits everything recorded so far (no-op when nothing is). */
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    if (this.uniformBuffer) {
+      this.device.queue.writeBuffer(this.uniformBuffer, 0, this.arena, 0, Math.max(this.slots, 1) * UNIFORM_SLOT);
+      this.pool.release(this.uniformBuffer);
+      this.uniformBuffer = null;
+    }
+    this.slots = 0;
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.counters.submits++;
+    this.pool.onSubmit();
+  }
+
+  /** Reads several buffers with one submit; resolves after the GPU finished everything recorded before. */
+  async read(bufs: { buffer: GPUBuffer; bytes: number }[]): Promise<ArrayBuffer[]> {
+    this.endPass();
+    const enc = this.encoderOrNew();
+    const staging = bufs.map(({ buffer, bytes }) => {
+      const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+      const s = this.pool.acquire(size, 0x01 /* MAP_READ */ | 0x08 /* COPY_DST */, 'readback');
+      enc.copyBufferToBuffer(buffer, 0, s, 0, size);
+      return s;
+    });
+    this.flush();
+    this.counters.readbacks++;
+    try {
+      await Promise.all(staging.map((s) => s.mapAsync(0x0001 /* GPUMapMode.READ */)));
+    } catch (e) {
+      await this.check();
+      throw e;
+    }
+    const out = staging.map((s, i) => {
+      const copy = s.getMappedRange(0, Math.max(4, Math.ceil(bufs[i].bytes / 4) * 4)).slice(0, bufs[i].bytes);
+      s.unmap();
+      this.pool.release(s);
+      return copy;
+    });
+    await this.check();
+    return out;
+  }
+
+  /** Throws the first GPU error (compile, validation, out-of-memory, device lost) seen since the last check. */
+  async check(): Promise<void> {
+    await this.pipelines.check();
+    if (this.lost) throw new GpuError(this.lost);
+    if (this.errors.length > 0) {
+      const errs = this.errors;
+      this.errors = [];
+      throw new GpuError(`WebGPU error${errs.length > 1 ? `s (${errs.length})` : ''}: ${errs.join('\n')}`);
+    }
+  }
+
+  /** Waits until the queue is idle: for timing, not needed for correctness. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.check();
+  }
+
+  destroy(): void {
+    this.flush();
+    this.pool.trim();
+    this.device.destroy();
+  }
+
+  private encoderOrNew(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder({ label: 'shadergrad batch' });
+    return this.encoder;
+  }
+
+  private beginPass(): GPUComputePassEncoder {
+    if (!this.uniformBuffer) {
+      this.uniformBuffer = this.pool.acquire(UNIFORM_SLOT * UNIFORM_SLOTS, 0x40 /* UNIFORM */ | 0x08 /* COPY_DST */, 'uniform arena');
+    }
+    if (!this.pass) this.pass = this.encoderOrNew().beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): void {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+  }
+}
