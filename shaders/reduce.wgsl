@@ -32,3 +32,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   }
   if (li == 0u) { out[o] = partial[0] * p.scale; }
 }
+
+// Short axes (≤ 64, e.g. a bias gradient's few rows, or a per-row sum of few columns): one thread per output, so a
+// workgroup of 64 threads is not spent on three additions.
+@compute @workgroup_size(WG)
+fn small(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let o = (wid.x + wid.y * nwg.x) * WG + li;
+  if (o >= p.outer * p.inner) { return; }
+  let ii = o % p.inner;
+  let oi = o / p.inner;
+  var s = 0.0;
+  for (var a = 0u; a < p.axis; a++) {
+    s += x[(oi * p.axis + a) * p.inner + ii];
+  }
+  out[o] = s * p.scale;
+}

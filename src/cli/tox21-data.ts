@@ -75,7 +75,9 @@ function humanSummary(r: LoadReport): string {
   lines.push(`rows         ${r.rows} = ${r.featurized} featurized (${r.unsanitized} without sanitization) + ${r.failed} failed`);
   if (r.unsanitized > 0) lines.push(`unsanitized  data rows ${r.unsanitizedRows.join(', ')}`);
   for (const f of r.failures) lines.push(`failed       data row ${f.row} (line ${f.line}), column "${f.column}": ${f.reason} — "${f.smiles}"`);
-  for (const c of r.ignoredColumns) lines.push(`ignored      column "${c.name}": ${c.reason}`);
+  const byReason = new Map<string, string[]>();
+  for (const c of r.ignoredColumns) byReason.set(c.reason, [...(byReason.get(c.reason) ?? []), c.name]);
+  for (const [reason, names] of byReason) lines.push(`ignored      ${names.length === 1 ? 'column' : 'columns'} ${names.map((n) => `"${n}"`).join(', ')}: ${reason}`);
   lines.push(
     `features     ECFP r=${r.featurizer.radius} ${r.featurizer.nBits} bits, RDKit ${r.featurizer.rdkit}: ` +
       (r.cached ? `cache, ${ms(r.seconds.featurize)}` : `computed on ${r.threads} thread${r.threads === 1 ? '' : 's'} in ${ms(r.seconds.featurize)}`) +

@@ -126,5 +126,5 @@ export async function runMoleculeJobThreaded<J extends MoleculeJob>(
 
 function workerUrl(): URL {
   const self = import.meta.url;
-  return new URL(process.env.SG_JS_WORKER ? './molecule-worker.js' : self.endsWith('.ts') ? './molecule-worker-tsx.mjs' : './molecule-worker.js', self);
+  return new URL(self.endsWith('.ts') ? './molecule-worker-tsx.mjs' : './molecule-worker.js', self);
 }

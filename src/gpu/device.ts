@@ -62,8 +62,12 @@ async function requestNodeGpu(opts: DeviceOptions): Promise<GpuContext> {
   const preset = env.VK_ICD_FILENAMES ?? env.VK_DRIVER_FILES;
   let gpu = create([]);
   instances.push(gpu);
-  let adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference });
-  tried.push(preset ? `Vulkan ICD ${preset}` : 'the system Vulkan drivers');
+  let adapter: GPUAdapter | null = null;
+  // Without a GPU device node, the system drivers can only be CPU ones Dawn rejects (lavapipe), loudly: skip them.
+  if (preset || process.platform !== 'linux' || hasGpuDeviceNode(fs)) {
+    adapter = await gpu.requestAdapter({ powerPreference: opts.powerPreference });
+    tried.push(preset ? `Vulkan ICD ${preset}` : 'the system Vulkan drivers');
+  }
   if (!adapter && !explicit && process.platform === 'linux') {
     const icd = SWIFTSHADER_ICDS.find((p) => fs.existsSync(p));
     if (icd) {
@@ -83,6 +87,15 @@ async function requestNodeGpu(opts: DeviceOptions): Promise<GpuContext> {
     throw new NoAdapterError(`no WebGPU adapter found (tried ${tried.join(', ')}): ${hint}`);
   }
   return open(gpu, adapter, summarizeAdapter(adapter, 'node-dawn'));
+}
+
+function hasGpuDeviceNode(fs: typeof import('node:fs')): boolean {
+  try {
+    if (fs.readdirSync('/dev/dri').some((f) => f.startsWith('renderD'))) return true;
+  } catch {
+    // no /dev/dri
+  }
+  return fs.existsSync('/dev/nvidia0') || fs.existsSync('/dev/dxg');
 }
 
 async function open(gpu: GPU, adapter: GPUAdapter, info: AdapterSummary): Promise<GpuContext> {

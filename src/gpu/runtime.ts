@@ -107,7 +107,11 @@ export class GpuRuntime {
 
   /** Submits everything recorded so far (no-op when nothing is). */
   flush(): void {
-    if (!this.encoder) return;
+    if (!this.encoder) {
+      // Nothing recorded since the last submit, so nothing unsubmitted can still read a released buffer.
+      this.pool.onSubmit();
+      return;
+    }
     this.endPass();
     if (this.uniformBuffer) {
       this.device.queue.writeBuffer(this.uniformBuffer, 0, this.arena, 0, Math.max(this.slots, 1) * UNIFORM_SLOT);

@@ -28,6 +28,8 @@ const ACT_CODE = { none: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
 const WG = 64;
 /** Above this axis length with few outputs, reductions run in two passes. */
 const CHUNK = 1024;
+/** Up to this axis length a reduction uses one thread per output instead of one workgroup. */
+const SHORT_AXIS = 64;
 
 export class WebGpuBackend implements Backend {
   readonly kind = 'webgpu' as const;
@@ -166,7 +168,9 @@ export class WebGpuBackend implements Backend {
       return out;
     }
     const out = this.alloc(outs, op);
-    this.rt.dispatch('reduce', 'main', { WG }, packParams([outer, axis, inner, axis, 1, { f: scale }]), [this.b(x, op), out.buffer], outs);
+    const params = packParams([outer, axis, inner, axis, 1, { f: scale }]);
+    if (axis <= SHORT_AXIS) this.rt.dispatch('reduce', 'small', { WG }, params, [this.b(x, op), out.buffer], Math.ceil(outs / WG));
+    else this.rt.dispatch('reduce', 'main', { WG }, params, [this.b(x, op), out.buffer], outs);
     return out;
   }
 
