@@ -1,0 +1,280 @@
+/**
+ * The differentiable ops. Each builds its output with backend kernels and, right beside it, the closure that maps
+ * the output's gradient to its inputs' (micrograd's layout). Shapes are rank ≤ 3; broadcasting aligns trailing axes,
+ * and a broadcast input's gradient is summed back over the axes it was stretched along.
+ */
+import type { Activation, BinaryOp, Shape3, UnaryOp } from '../backend/backend.ts';
+import { ShapeError } from '../backend/backend.ts';
+import { Tensor, shape3 } from './tensor.ts';
+
+function out(like: Tensor, storage: Tensor['storage'], shape: readonly number[]): Tensor {
+  return new Tensor(like.be, storage, shape);
+}
+
+function sameBackend(op: string, ...ts: Tensor[]): void {
+  for (const t of ts) {
+    t.check(op);
+    if (t.be !== ts[0].be) throw new Error(`${op}: tensors live on different backends (${ts[0].be.kind} and ${t.be.kind})`);
+  }
+}
+
+// ---- elementwise unary ----
+
+export function unary(op: UnaryOp, x: Tensor, alpha = 1): Tensor {
+  sameBackend(op, x);
+  const y = out(x, x.be.unary(op, x.storage, alpha), x.shape);
+  return y.record([x], (g) => [out(x, x.be.unaryBackward(op, x.storage, y.storage, g.storage, alpha), x.shape)]);
+}
+
+export const relu = (x: Tensor) => unary('relu', x);
+export const sigmoid = (x: Tensor) => unary('sigmoid', x);
+export const tanh = (x: Tensor) => unary('tanh', x);
+export const exp = (x: Tensor) => unary('exp', x);
+export const log = (x: Tensor) => unary('log', x);
+export const neg = (x: Tensor) => unary('neg', x);
+export const abs = (x: Tensor) => unary('abs', x);
+export const square = (x: Tensor) => unary('square', x);
+export const sqrt = (x: Tensor) => unary('sqrt', x);
+export const scale = (x: Tensor, alpha: number) => unary('scale', x, alpha);
+
+// ---- broadcasting binary ----
+
+/** Sums g (shape `from`) over the axes where `to` has size 1, giving a tensor of shape `to`. */
+export function unbroadcast(g: Tensor, to: readonly number[]): Tensor {
+  const [tb, tr, tc] = shape3(to);
+  let cur = g;
+  let [b, r, c] = shape3(g.shape);
+  const step = (next: Tensor) => {
+    if (cur !== g) cur.dispose();
+    cur = next;
+  };
+  if (tb === 1 && b > 1) { step(out(g, g.be.reduce('sum', cur.storage, 1, b, r * c), [r, c])); b = 1; }
+  if (tr === 1 && r > 1) { step(out(g, g.be.reduce('sum', cur.storage, b, r, c), [b, c])); r = 1; }
+  if (tc === 1 && c > 1) { step(out(g, g.be.reduce('sum', cur.storage, b * r, c, 1), [b, r])); c = 1; }
+  return cur === g ? g : cur.reshapeTo(to);
+}
+
+export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  const res: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = a[a.length - n + i] ?? 1, y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`${op}: shapes [${a.join(', ')}] and [${b.join(', ')}] cannot broadcast`);
+    res.push(Math.max(x, y));
+  }
+  return res;
+}
+
+function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  return out(a, a.be.binary(op, a.storage, shape3(a.shape), b.storage, shape3(b.shape)), shape);
+}
+
+export function add(a: Tensor, b: Tensor): Tensor {
+  sameBackend('add', a, b);
+  const y = binaryRaw('add', a, b);
+  return y.record([a, b], (g) => [unbroadcast(g, a.shape), unbroadcast(g, b.shape)]);
+}
+
+export function sub(a: Tensor, b: Tensor): Tensor {
+  sameBackend('sub', a, b);
+  const y = binaryRaw('sub', a, b);
+  return y.record([a, b], (g) => {
+    const ng = out(g, g.be.unary('neg', g.storage), g.shape);
+    const gb = unbroadcast(ng, b.shape);
+    if (gb !== ng) ng.dispose();
+    return [unbroadcast(g, a.shape), gb];
+  });
+}
+
+/** g ⊙ other, summed back to `target`'s shape. */
+function gradTimes(g: Tensor, other: Tensor, target: Tensor): Tensor {
+  const full = binaryRaw('mul', g, other);
+  const r = unbroadcast(full, target.shape);
+  if (r !== full) full.dispose();
+  return r;
+}
+
+export function mul(a: Tensor, b: Tensor): Tensor {
+  sameBackend('mul', a, b);
+  const y = binaryRaw('mul', a, b);
+  return y.record([a, b], (g) => [a.requiresGrad ? gradTimes(g, b, a) : null, b.requiresGrad ? gradTimes(g, a, b) : null]);
+}
+
+export function div(a: Tensor, b: Tensor): Tensor {
+  sameBackend('div', a, b);
+  const y = binaryRaw('div', a, b);
+  return y.record([a, b], (g) => {
+    const ga = a.requiresGrad ? (() => { const q = binaryRaw('div', g, b); const r = unbroadcast(q, a.shape); if (r !== q) q.dispose(); return r; })() : null;
+    let gb: Tensor | null = null;
+    if (b.requiresGrad) {
+      // d(a/b)/db = −y / b
+      const t = binaryRaw('div', y, b);
+      const u = binaryRaw('mul', g, t);
+      const v = out(u, u.be.unary('neg', u.storage), u.shape);
+      gb = unbroadcast(v, b.shape);
+      for (const x of [t, u]) x.dispose();
+      if (gb !== v) v.dispose();
+    }
+    return [ga, gb];
+  });
+}
+
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  sameBackend('maximum', a, b);
+  const y = binaryRaw('maximum', a, b);
+  return y.record([a, b], (g) => {
+    // The gradient goes to a where a ≥ b (ties to a), else to b: the same rule as the forward's select.
+    const ma = binaryRaw('greaterEqual', a, b);
+    const ga = gradTimes(g, ma, a);
+    const gm = binaryRaw('mul', g, ma);
+    const rest = binaryRaw('sub', g, gm);
+    const gb = unbroadcast(rest, b.shape);
+    for (const x of [ma, gm]) x.dispose();
+    if (gb !== rest) rest.dispose();
+    return [ga, gb];
+  });
+}
+
+// ---- reductions ----
+
+/** Sum (or mean) over `axis` (negative counts from the end), or over everything when axis is undefined. */
+export function sum(x: Tensor, axis?: number, mean = false): Tensor {
+  sameBackend(mean ? 'mean' : 'sum', x);
+  const op = mean ? 'mean' : 'sum';
+  let outer: number, len: number, inner: number, shape: number[];
+  if (axis === undefined) {
+    [outer, len, inner, shape] = [1, x.size, 1, []];
+  } else {
+    const ax = axis < 0 ? x.shape.length + axis : axis;
+    if (ax < 0 || ax >= x.shape.length) throw new ShapeError(`${op}: axis ${axis} is out of range for shape [${x.shape.join(', ')}]`);
+    outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
+    len = x.shape[ax];
+    inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+    shape = [...x.shape.slice(0, ax), ...x.shape.slice(ax + 1)];
+  }
+  const y = out(x, x.be.reduce(op, x.storage, outer, len, inner), shape);
+  return y.record([x], (g) => {
+    // Broadcast g back over the reduced axis: multiply a [outer, 1, inner] view by a scalar.
+    const s = x.be.scalar(mean ? 1 / len : 1);
+    return [out(x, x.be.binary('mul', g.storage, [outer, 1, inner], s, [1, 1, 1]), [outer, 1, inner]).reshapeTo(x.shape)];
+  });
+}
+
+export const mean = (x: Tensor, axis?: number) => sum(x, axis, true);
+
+/** A differentiable reshape (same buffer order). */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  sameBackend('reshape', x);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== x.size) throw new ShapeError(`reshape: [${x.shape.join(', ')}] has ${x.size} elements, [${shape.join(', ')}] needs ${size}`);
+  const y = out(x, x.be.unary('scale', x.storage, 1), shape);
+  return y.record([x], (g) => [out(g, g.be.unary('scale', g.storage, 1), x.shape)]);
+}
+
+// ---- matrix products ----
+
+export interface LinearOptions {
+  activation?: Activation;
+}
+
+/**
+ * y = act(x·W + b), fused into one matmul dispatch. x is [m, k] or [B, m, k]; W is [k, n] or [B, k, n] (B models
+ * at once, sharing x when x is 2-D); b is [n] or [B, 1, n] (or absent).
+ */
+export function linear(x: Tensor, W: Tensor, b: Tensor | null, opts: LinearOptions = {}): Tensor {
+  sameBackend('linear', x, W, ...(b ? [b] : []));
+  const act = opts.activation ?? 'none';
+  const xb = x.shape.length === 3, wb = W.shape.length === 3;
+  if (x.shape.length < 2 || W.shape.length < 2) throw new ShapeError(`linear: x [${x.shape.join(', ')}] and W [${W.shape.join(', ')}] must be rank 2 or 3`);
+  const [m, k] = x.shape.slice(-2);
+  const [k2, n] = W.shape.slice(-2);
+  const batch = xb ? x.shape[0] : wb ? W.shape[0] : 1;
+  if (k !== k2 || (xb && wb && x.shape[0] !== W.shape[0])) {
+    throw new ShapeError(`linear: x [${x.shape.join(', ')}] · W [${W.shape.join(', ')}]: inner sizes ${k} and ${k2}${xb && wb ? `, batches ${x.shape[0]} and ${W.shape[0]}` : ''} must match`);
+  }
+  const bb = b !== null && b.shape.length === 3;
+  if (b && b.size !== (bb ? batch : 1) * n) throw new ShapeError(`linear: bias [${b.shape.join(', ')}] does not match ${bb ? `[${batch}, 1, ${n}]` : `[${n}]`}`);
+  const spec = { batch, m, k, n, batchA: xb, batchB: wb };
+  const shape = xb || wb ? [batch, m, n] : [m, n];
+  const y = out(x, x.be.matmul(x.storage, W.storage, { ...spec, bias: b?.storage, batchBias: bb, activation: act }), shape);
+  const parents = b ? [x, W, b] : [x, W];
+  return y.record(parents, (g) => {
+    // dz = g ⊙ act'(z); relu', sigmoid' and tanh' are all functions of y, so y serves as both x and y.
+    const dz = act === 'none' ? g : out(g, g.be.unaryBackward(act, y.storage, y.storage, g.storage), g.shape);
+    const grads: (Tensor | null)[] = [null, null, null];
+    if (x.requiresGrad) {
+      // dx = dz · Wᵀ, summed over models when x was shared by them.
+      const dx = out(x, x.be.matmul(dz.storage, W.storage, { batch, m, k: n, n: k, transB: true, batchA: xb || wb, batchB: wb }), xb || wb ? [batch, m, k] : [m, k]);
+      grads[0] = xb || !wb ? dx : unbroadcast(dx, x.shape);
+      if (grads[0] !== dx) dx.dispose();
+    }
+    if (W.requiresGrad) {
+      // dW = xᵀ · dz, summed over the batch when W was shared.
+      const dw = out(W, W.be.matmul(x.storage, dz.storage, { batch, m: k, k: m, n, transA: true, batchA: xb, batchB: xb || wb }), xb || wb ? [batch, k, n] : [k, n]);
+      grads[1] = wb || !xb ? dw : unbroadcast(dw, W.shape);
+      if (grads[1] !== dw) dw.dispose();
+    }
+    if (b?.requiresGrad) {
+      // db = column sums of dz, per model when b is per model.
+      const db = out(b, b.be.reduce('sum', dz.storage, bb ? batch : 1, bb ? m : batch * m, n), b.shape);
+      grads[2] = db;
+    }
+    if (dz !== g) dz.dispose();
+    return b ? grads : grads.slice(0, 2);
+  });
+}
+
+/** C = A·B for rank-2 or rank-3 (batched) tensors. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  return linear(a, b, null);
+}
+
+// ---- loss and regularization ----
+
+/**
+ * Weighted sigmoid cross-entropy from logits (stable for any logit), elementwise; labels and weights are data
+ * (no gradient). Reduce with `sum` or `mean`, or use `sigmoidCrossEntropy`.
+ */
+export function sigmoidXentElementwise(logits: Tensor, labels: Tensor, weights: Tensor): Tensor {
+  sameBackend('sigmoidCrossEntropy', logits, labels, weights);
+  for (const [n, t] of [['labels', labels], ['weights', weights]] as const) {
+    if (t.size !== logits.size) throw new ShapeError(`sigmoidCrossEntropy: ${n} [${t.shape.join(', ')}] do not match logits [${logits.shape.join(', ')}]`);
+  }
+  const y = out(logits, logits.be.sigmoidXent(logits.storage, labels.storage, weights.storage), logits.shape);
+  return y.record([logits], (g) => [out(g, g.be.sigmoidXentBackward(logits.storage, labels.storage, weights.storage, g.storage), logits.shape)]);
+}
+
+export function sigmoidCrossEntropy(logits: Tensor, labels: Tensor, weights: Tensor, reduction: 'sum' | 'mean' = 'sum'): Tensor {
+  const e = sigmoidXentElementwise(logits, labels, weights);
+  return sum(e, undefined, reduction === 'mean');
+}
+
+/** Plain binary cross-entropy on probabilities p: −mean(z·log p + (1−z)·log(1−p)), with p clamped to [ε, 1−ε]. */
+export function binaryCrossEntropy(p: Tensor, labels: Tensor, eps = 1e-7): Tensor {
+  const be = p.be;
+  const lo = new Tensor(be, be.scalar(eps), [1]);
+  const one = new Tensor(be, be.scalar(1), [1]);
+  const pc = maximum(p, lo);
+  const q = maximum(sub(one, p), lo);
+  const pos = mul(labels, log(pc));
+  const negTerm = mul(sub(one, labels), log(q));
+  return neg(mean(add(pos, negTerm)));
+}
+
+export interface DropoutKey {
+  seed: number;
+  step: number;
+  stream: number;
+}
+
+/** Inverted dropout with keep probability `keep`; the mask is a function of the key, recomputed for backward. */
+export function dropout(x: Tensor, keep: number, key: DropoutKey): Tensor {
+  sameBackend('dropout', x);
+  if (keep === 1) return x;
+  const spec = { keep, ...key };
+  const y = out(x, x.be.dropout(x.storage, spec), x.shape);
+  return y.record([x], (g) => [out(g, g.be.dropout(g.storage, spec), x.shape)]);
+}
+
+export type { Shape3 };

@@ -1,0 +1,152 @@
+/**
+ * A Tensor: a backend buffer with a shape (rank ≤ 3, row-major, f32) and, when it needs a gradient, the op that made
+ * it — its parents and a closure mapping the output's gradient to theirs (written beside each op in ops.ts).
+ * `backward()` walks that tape in reverse topological order, accumulating gradients that meet at a shared input.
+ */
+import type { Backend, Storage } from '../backend/backend.ts';
+import { gradEnabled, keep, noGrad, track, type Disposable } from './scope.ts';
+
+export type BackwardFn = (grad: Tensor) => (Tensor | null)[];
+
+export class Tensor implements Disposable {
+  grad: Tensor | null = null;
+  disposed = false;
+  readonly size: number;
+  parents: Tensor[] = [];
+  backwardFn: BackwardFn | null = null;
+
+  constructor(readonly be: Backend, public storage: Storage, readonly shape: readonly number[], public requiresGrad = false, public name = '') {
+    if (shape.length > 3) throw new Error(`Tensor${name ? ` ${name}` : ''}: rank ${shape.length} > 3 is not supported (shape [${shape.join(', ')}])`);
+    this.size = shape.reduce((a, b) => a * b, 1);
+    if (storage.length !== this.size) throw new Error(`Tensor${name ? ` ${name}` : ''}: ${storage.length} elements do not fill shape [${shape.join(', ')}]`);
+    track(this);
+  }
+
+  static from(be: Backend, data: ArrayLike<number>, shape: readonly number[], requiresGrad = false): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== size) throw new Error(`Tensor.from: ${data.length} values for shape [${shape.join(', ')}] (${size} elements)`);
+    return new Tensor(be, be.upload(data), shape, requiresGrad);
+  }
+
+  static zeros(be: Backend, shape: readonly number[], requiresGrad = false): Tensor {
+    return new Tensor(be, be.zeros(shape.reduce((a, b) => a * b, 1)), shape, requiresGrad);
+  }
+
+  /** Records how this tensor was made, when any parent needs a gradient and grad mode is on. */
+  record(parents: Tensor[], fn: BackwardFn): this {
+    if (gradEnabled() && parents.some((p) => p.requiresGrad)) {
+      this.requiresGrad = true;
+      this.parents = parents;
+      this.backwardFn = fn;
+    }
+    return this;
+  }
+
+  get isLeaf(): boolean {
+    return this.backwardFn === null;
+  }
+
+  /**
+   * This tensor's buffer under another shape of the same size, with no gradient link (for ops' internals): the
+   * result owns the buffer and this tensor is retired without releasing it.
+   */
+  reshapeTo(shape: readonly number[]): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size !== this.size) throw new Error(`reshape: [${this.shape.join(', ')}] has ${this.size} elements, [${shape.join(', ')}] needs ${size}`);
+    if (shape.length === this.shape.length && shape.every((d, i) => d === this.shape[i])) return this;
+    const t = new Tensor(this.be, this.storage, shape);
+    this.disposed = true;
+    return t;
+  }
+
+  async data(): Promise<Float32Array | Float64Array> {
+    this.check('data');
+    return this.be.read(this.storage);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.be.release(this.storage);
+    this.parents = [];
+    this.backwardFn = null;
+  }
+
+  check(op: string): void {
+    if (this.disposed) throw new Error(`${op}: tensor${this.name ? ` ${this.name}` : ''} [${this.shape.join(', ')}] was disposed`);
+  }
+
+  /** Reverse-mode gradients of this scalar (or of `seed` · this) into every leaf that requires a gradient. */
+  backward(seed?: Tensor): void {
+    this.check('backward');
+    if (!seed && this.size !== 1) throw new Error(`backward: the output has shape [${this.shape.join(', ')}]; pass a seed gradient or reduce it to a scalar first`);
+    const order = topoSort(this);
+    noGrad(() => {
+      const grads = new Map<Tensor, Tensor>();
+      grads.set(this, seed ?? new Tensor(this.be, this.be.upload(new Float32Array(this.size).fill(1)), this.shape));
+      for (let i = order.length - 1; i >= 0; i--) {
+        const node = order[i];
+        const g = grads.get(node);
+        if (!g) continue;
+        grads.delete(node);
+        if (node.isLeaf) {
+          if (node.requiresGrad) node.grad = keep(node.grad ? accumulate(node.grad, g) : g);
+          continue;
+        }
+        const pg = node.backwardFn!(g);
+        if (g !== seed && !pg.includes(g)) g.dispose();
+        const handed = new Set<Tensor>();
+        node.parents.forEach((p, j) => {
+          let gp = pg[j];
+          if (!gp) return;
+          // An op may pass its gradient through unchanged to several inputs (a + b): each needs its own buffer.
+          if (handed.has(gp) || gp === seed) gp = new Tensor(gp.be, gp.be.unary('scale', gp.storage, 1), gp.shape);
+          handed.add(gp);
+          if (!p.requiresGrad) {
+            gp.dispose();
+            return;
+          }
+          const prev = grads.get(p);
+          grads.set(p, prev ? accumulate(prev, gp) : gp);
+        });
+      }
+    });
+  }
+}
+
+function accumulate(a: Tensor, b: Tensor): Tensor {
+  const s = new Tensor(a.be, a.be.binary('add', a.storage, shape3(a.shape), b.storage, shape3(b.shape)), a.shape);
+  a.dispose();
+  b.dispose();
+  return s;
+}
+
+function topoSort(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // Iterative DFS: a deep MLP's tape must not overflow the stack.
+  const stack: [Tensor, number][] = [[root, 0]];
+  seen.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    if (i < t.parents.length) {
+      top[1]++;
+      const p = t.parents[i];
+      if (!seen.has(p) && p.requiresGrad) {
+        seen.add(p);
+        stack.push([p, 0]);
+      }
+    } else {
+      order.push(t);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+/** A shape of rank ≤ 3 as [batch, rows, cols], padded with leading 1s. */
+export function shape3(s: readonly number[]): [number, number, number] {
+  const p = [1, 1, 1, ...s];
+  return [p[p.length - 3], p[p.length - 2], p[p.length - 1]];
+}
