@@ -155,9 +155,11 @@ export function sum(x: Tensor, axis?: number, mean = false): Tensor {
   }
   const y = out(x, x.be.reduce(op, x.storage, outer, len, inner), shape);
   return y.record([x], (g) => {
-    // Broadcast g back over the reduced axis: multiply a [outer, 1, inner] view by a scalar.
-    const s = x.be.scalar(mean ? 1 / len : 1);
-    return [out(x, x.be.binary('mul', g.storage, [outer, 1, inner], s, [1, 1, 1]), [outer, 1, inner]).reshapeTo(x.shape)];
+    // Broadcast g back over the reduced axis: g as [outer, 1, inner] times a [1, len, 1] column of 1 (or 1/len).
+    const col = x.be.upload(new Float32Array(len).fill(mean ? 1 / len : 1));
+    const gx = out(x, x.be.binary('mul', g.storage, [outer, 1, inner], col, [1, len, 1]), x.shape);
+    x.be.release(col);
+    return [gx];
   });
 }
 

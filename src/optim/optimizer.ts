@@ -1,0 +1,95 @@
+/**
+ * Optimizers update parameters in place with the WGSL step kernels (shaders/optim.wgsl); their state (velocity,
+ * Adam's moments) lives on the device beside the parameters, so a step never reads back.
+ */
+import { keep } from '../autograd/scope.ts';
+import { Tensor } from '../autograd/tensor.ts';
+
+export abstract class Optimizer {
+  protected state = new Map<Tensor, Tensor[]>();
+  steps = 0;
+
+  constructor(readonly params: Tensor[]) {
+    for (const p of params) if (!p.requiresGrad) throw new Error(`optimizer: parameter ${p.name || `[${p.shape.join(', ')}]`} does not require a gradient`);
+  }
+
+  /** Applies one update to every parameter that has a gradient. */
+  step(): void {
+    this.steps++;
+    for (const p of this.params) {
+      if (!p.grad) continue;
+      p.check('optimizer step');
+      this.update(p, p.grad, this.slots(p));
+    }
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.state.values()) for (const t of s) t.dispose();
+    this.state.clear();
+  }
+
+  protected abstract slotCount: number;
+  protected abstract update(p: Tensor, g: Tensor, slots: Tensor[]): void;
+
+  private slots(p: Tensor): Tensor[] {
+    let s = this.state.get(p);
+    if (!s) {
+      s = Array.from({ length: this.slotCount }, () => keep(Tensor.zeros(p.be, p.shape)));
+      this.state.set(p, s);
+    }
+    return s;
+  }
+}
+
+export class SGD extends Optimizer {
+  protected slotCount = 0;
+  constructor(params: Tensor[], readonly lr: number) {
+    super(params);
+  }
+  protected update(p: Tensor, g: Tensor): void {
+    p.be.sgd(p.storage, g.storage, this.lr);
+  }
+}
+
+export class Momentum extends Optimizer {
+  protected slotCount = 1;
+  constructor(params: Tensor[], readonly lr: number, readonly momentum = 0.9) {
+    super(params);
+  }
+  protected update(p: Tensor, g: Tensor, [v]: Tensor[]): void {
+    p.be.momentum(p.storage, g.storage, v.storage, this.lr, this.momentum);
+  }
+}
+
+export interface AdamOptions {
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+}
+
+export class Adam extends Optimizer {
+  protected slotCount = 2;
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  constructor(params: Tensor[], opts: AdamOptions = {}) {
+    super(params);
+    // TensorFlow's defaults, which the book's tf.train.AdamOptimizer used.
+    this.lr = opts.lr ?? 0.001;
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.eps = opts.eps ?? 1e-8;
+  }
+  protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {
+    p.be.adam(p.storage, g.storage, m.storage, v.storage, { lr: this.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, t: this.steps });
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Evaluation in batches with dropout off and no tape: every batch's output stays on the device until the end, then
+ * all are read back at one sync point — one readback per evaluation, not per batch.
+ */
+import { noGrad, tidy, keep } from '../autograd/scope.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import type { Backend } from '../backend/backend.ts';
+import type { Module } from '../nn/module.ts';
+
+/** Rows of the input for batch `idx`, as a [idx.length, cols] Float32Array. */
+export type BatchSource = (idx: Uint32Array) => Float32Array;
+
+export async function predictLogits(be: Backend, model: Module, rows: number, cols: number, batch: BatchSource, batchSize = 1024): Promise<Float32Array> {
+  model.train(false);
+  const outs: Tensor[] = [];
+  try {
+    noGrad(() => {
+      for (let s = 0; s < rows; s += batchSize) {
+        const idx = Uint32Array.from({ length: Math.min(batchSize, rows - s) }, (_, i) => s + i);
+        outs.push(keep(tidy(() => model.forward(Tensor.from(be, batch(idx), [idx.length, cols])))));
+      }
+    });
+    const parts = await be.readMany(outs.map((o) => o.storage));
+    const total = parts.reduce((a, p) => a + p.length, 0);
+    const all = new Float32Array(total);
+    let off = 0;
+    for (const p of parts) {
+      all.set(p, off);
+      off += p.length;
+    }
+    return all;
+  } finally {
+    for (const o of outs) o.dispose();
+  }
+}
+
+export function sigmoidOf(logits: ArrayLike<number>): Float32Array {
+  return Float32Array.from(logits, (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))));
+}
