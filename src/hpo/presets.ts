@@ -1,0 +1,27 @@
+/**
+ * The chapter's searches as presets: its two grids (`simple`, `hidden`) and its random learning rates
+ * 10^-U(1, 6), i.e. log-uniform on [1e-6, 1e-1]. `--full` widens the grids to the book's complete ones.
+ */
+import type { SearchSpace } from './space.ts';
+
+export type PresetName = 'simple' | 'hidden' | 'random-lr';
+
+export const PRESETS: Record<PresetName, SearchSpace> = {
+  // hidden [50] × epochs [10] × keepProb [0.5, 1.0] × layers [1, 2]
+  simple: {
+    nHidden: { kind: 'choice', values: [50] },
+    nEpochs: { kind: 'choice', values: [10] },
+    keepProb: { kind: 'choice', values: [0.5, 1.0] },
+    nLayers: { kind: 'choice', values: [1, 2] },
+  },
+  // hidden [30, 60] × epochs [15, 30, 45] × keepProb [0.5] × layers [1, 2]
+  hidden: {
+    nHidden: { kind: 'choice', values: [30, 60] },
+    nEpochs: { kind: 'choice', values: [15, 30, 45] },
+    keepProb: { kind: 'choice', values: [0.5] },
+    nLayers: { kind: 'choice', values: [1, 2] },
+  },
+  'random-lr': {
+    learningRate: { kind: 'loguniform', low: 1e-6, high: 1e-1 },
+  },
+};
