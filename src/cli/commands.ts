@@ -12,4 +12,6 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   'tox21 data': () => import('./tox21-data.ts'),
   'tox21 rf': () => import('./tox21-rf.ts'),
   'tox21 fcn': () => import('./tox21-fcn.ts'),
+  'tox21 search': () => import('./tox21-search.ts'),
+  'tox21 study': () => import('./tox21-study.ts'),
 };
