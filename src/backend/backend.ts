@@ -124,6 +124,22 @@ export function broadcastShape(op: string, a: Shape3, b: Shape3): Shape3 {
   return out as unknown as Shape3;
 }
 
+/** Checks a binary op's operands against their shapes; returns the broadcast output shape. */
+export function checkBinary(op: string, a: Storage, as: Shape3, b: Storage, bs: Shape3): Shape3 {
+  const os = broadcastShape(op, as, bs);
+  checkLength(op, `a [${as.join(', ')}]`, a, as[0] * as[1] * as[2]);
+  checkLength(op, `b [${bs.join(', ')}]`, b, bs[0] * bs[1] * bs[2]);
+  return os;
+}
+
+/** Checks a reduction's [outer, axis, inner] view of x. */
+export function checkReduce(op: string, x: Storage, outer: number, axis: number, inner: number): void {
+  checkSize(op, 'outer', outer);
+  checkSize(op, 'axis', axis);
+  checkSize(op, 'inner', inner);
+  checkLength(op, `x [${outer}, ${axis}, ${inner}]`, x, outer * axis * inner);
+}
+
 /** Checks a matmul spec against its operands; returns the output length. */
 export function checkMatmul(a: Storage, b: Storage, s: MatmulSpec): number {
   const op = 'matmul';

@@ -1,6 +1,6 @@
 /** Entry point of the `shadergrad` command: finds the longest command name that prefixes argv and runs it. */
 import { commands } from './commands.ts';
-import { CliError } from './cli-error.ts';
+import { CliError, CommandFailed } from './cli-error.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const names = Object.keys(commands).sort((a, b) => b.split(' ').length - a.split(' ').length);
@@ -27,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`shadergrad ${name}: ${e.message}\nusage: ${mod.usage}\n`);
       return 2;
     }
+    if (e instanceof CommandFailed) return 1;
     throw e;
   }
 }

@@ -6,7 +6,7 @@ import { adapterName } from '../gpu/adapter-info.ts';
 import { evalTox21Hyperparams } from '../tox21/eval-hyperparams.ts';
 import { parseOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
-import { backendFor, CommandFailed, HYPERPARAM_FLAGS, hyperparamsFrom, loadData, metricsTable, seedOption } from './tox21-shared.ts';
+import { backendFor, HYPERPARAM_FLAGS, hyperparamsFrom, loadData, metricsTable, seedOption } from './tox21-shared.ts';
 
 export const usage =
   'tox21 fcn [--data PATH] [--task NR-AR|all] [--hidden 50] [--layers 1] [--lr 0.001] [--keep-prob 0.5] [--epochs 45] [--batch 100] [--weight-positives true] [--mode book|modern] [--seed N] [--backend auto|webgpu|cpu] [--json]';
@@ -16,13 +16,7 @@ export async function run(argv: string[]): Promise<number> {
   const { h, mode } = hyperparamsFrom(o);
   const seed = seedOption(o.seed);
   const be = await backendFor('tox21 fcn', o.backend);
-  let data;
-  try {
-    data = await loadData('tox21 fcn', o.data);
-  } catch (e) {
-    if (e instanceof CommandFailed) return 1;
-    throw e;
-  }
+  const data = await loadData('tox21 fcn', o.data);
   const task = o.task ?? 'NR-AR';
   if (task !== 'all' && !data.dataset.tasks.includes(task)) throw new CliError(`--task must be all or one of ${data.dataset.tasks.join(', ')}; got "${task}"`);
   const progress = !o.json && process.stderr.isTTY;

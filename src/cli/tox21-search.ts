@@ -10,7 +10,7 @@ import { tox21Evaluator } from '../tox21/study.ts';
 import { choiceOption, intOption, parseOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
 import { Progress } from './progress.ts';
-import { backendFor, CommandFailed, HYPERPARAM_FLAGS, hyperparamsFrom, loadData, seedOption } from './tox21-shared.ts';
+import { backendFor, HYPERPARAM_FLAGS, hyperparamsFrom, loadData, seedOption } from './tox21-shared.ts';
 
 export const usage =
   'tox21 search [--data PATH] [--preset simple|hidden|random-lr] [--strategy grid|random] [--trials N] [--reps 3] [--task NR-AR] [--seed N] [--epochs N …base hyperparameters] [--json]';
@@ -34,13 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   const flagToKey: Record<string, keyof typeof h> = { hidden: 'nHidden', layers: 'nLayers', lr: 'learningRate', 'keep-prob': 'keepProb', epochs: 'nEpochs', batch: 'batchSize', 'weight-positives': 'weightPositives' };
   const base = Object.fromEntries(given.filter((k) => k in flagToKey).map((k) => [flagToKey[k], h[flagToKey[k]]]));
   const be = await backendFor('tox21 search', o.backend);
-  let data;
-  try {
-    data = await loadData('tox21 search', o.data);
-  } catch (e) {
-    if (e instanceof CommandFailed) return 1;
-    throw e;
-  }
+  const data = await loadData('tox21 search', o.data);
   const task = o.task ?? 'NR-AR';
   if (!data.dataset.tasks.includes(task)) throw new CliError(`--task must be one of ${data.dataset.tasks.join(', ')}; got "${task}"`);
   const strategy = strategyName === 'grid' ? gridSearch(space) : randomSearch(space, trials, seed0 + 1);

@@ -7,9 +7,7 @@ import { loadTox21 } from '../data/tox21.ts';
 import { SPLIT_NAMES, type SplitName, type SplitScores } from '../tox21/eval-hyperparams.ts';
 import { BOOK_DEFAULTS, type FcnHyperparams, type TrainingMode } from '../tox21/hyperparams.ts';
 import { boolOption, choiceOption, intOption, numberOption } from './args.ts';
-import { CliError } from './cli-error.ts';
-
-export class CommandFailed extends Error {}
+import { CliError, CommandFailed } from './cli-error.ts';
 
 export async function loadData(command: string, data: string | undefined) {
   try {

@@ -12,7 +12,7 @@ import { PLANS, runStudy, type StudyResult } from '../tox21/study.ts';
 import { parseOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
 import { Progress } from './progress.ts';
-import { backendFor, CommandFailed, loadData } from './tox21-shared.ts';
+import { backendFor, loadData } from './tox21-shared.ts';
 
 export const usage = 'tox21 study [--data PATH] [--quick|--full] [--task NR-AR] [--out DIR] [--backend auto|webgpu|cpu] [--json]';
 
@@ -26,13 +26,7 @@ export async function run(argv: string[]): Promise<number> {
   progress.stage(`adapter: ${adapterName(be.info)}`);
   const pool = new TreePool(2);
   try {
-    let data;
-    try {
-      data = await loadData('tox21 study', o.data);
-    } catch (e) {
-      if (e instanceof CommandFailed) return 1;
-      throw e;
-    }
+    const data = await loadData('tox21 study', o.data);
     if (!data.dataset.tasks.includes(plan.task)) throw new CliError(`--task must be one of ${data.dataset.tasks.join(', ')}; got "${plan.task}"`);
     progress.step(1, 1, `data: ${data.report.rows} molecules, split ${data.split.train.length}/${data.split.valid.length}/${data.split.test.length}${data.report.cached ? ' (features from cache)' : ''}`);
     const result = await runStudy({

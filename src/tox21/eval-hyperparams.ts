@@ -16,6 +16,7 @@ import { accuracy } from '../metrics/accuracy.ts';
 import { rocAuc } from '../metrics/roc-auc.ts';
 import { Adam } from '../optim/optimizer.ts';
 import { minibatches } from '../train/minibatches.ts';
+import { predictBatches } from '../train/predict.ts';
 import { BOOK_DEFAULTS, checkHyperparams, type FcnHyperparams, type TrainingMode } from './hyperparams.ts';
 import { Tox21Net } from './network.ts';
 
@@ -123,7 +124,8 @@ export async function evalTox21Hyperparams(be: Backend, data: { dataset: Molecul
     net.train(false);
     for (const s of SPLIT_NAMES) {
       const rows = split[s];
-      const logits = failed || rows.length === 0 ? null : await predict(be, net, selectRows(dataset.features, rows), K);
+      const bits = selectRows(dataset.features, rows);
+      const logits = failed || rows.length === 0 ? null : await predictBatches(be, rows.length, 1024, (idx) => net.forward(selectRows(bits, idx)));
       tasks.forEach((t, j) => {
         const y = Float64Array.from(rows, (r) => dataset.y[r * T + t]);
         const w = Float64Array.from(rows, (r) => dataset.w[r * T + t]);
@@ -159,28 +161,6 @@ function pick(a: Float32Array, idx: Uint32Array, K: number): Float32Array {
   const out = new Float32Array(idx.length * K);
   idx.forEach((r, i) => out.set(a.subarray(r * K, r * K + K), i * K));
   return out;
-}
-
-/** Logits for every row, in batches kept on the device and read back once. */
-async function predict(be: Backend, net: Tox21Net, bits: ReturnType<typeof selectRows>, K: number): Promise<Float32Array> {
-  const n = bits.offsets.length - 1;
-  const outs: Tensor[] = [];
-  try {
-    for (let s = 0; s < n; s += 1024) {
-      const idx = Uint32Array.from({ length: Math.min(1024, n - s) }, (_, i) => s + i);
-      outs.push(keep(tidy(() => net.forward(selectRows(bits, idx)))));
-    }
-    const parts = await be.readMany(outs.map((o) => o.storage));
-    const all = new Float32Array(n * K);
-    let off = 0;
-    for (const p of parts) {
-      all.set(p, off);
-      off += p.length;
-    }
-    return all;
-  } finally {
-    for (const o of outs) o.dispose();
-  }
 }
 
 function meanOver(scores: SplitScores[]): SplitScores {

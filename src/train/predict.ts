@@ -10,19 +10,18 @@ import type { Module } from '../nn/module.ts';
 /** Rows of the input for batch `idx`, as a [idx.length, cols] Float32Array. */
 export type BatchSource = (idx: Uint32Array) => Float32Array;
 
-export async function predictLogits(be: Backend, model: Module, rows: number, cols: number, batch: BatchSource, batchSize = 1024): Promise<Float32Array> {
-  model.train(false);
+/** Runs `forward` on row batches 0..rows-1 and returns all outputs, concatenated, from one readback. */
+export async function predictBatches(be: Backend, rows: number, batchSize: number, forward: (idx: Uint32Array) => Tensor): Promise<Float32Array> {
   const outs: Tensor[] = [];
   try {
     noGrad(() => {
       for (let s = 0; s < rows; s += batchSize) {
         const idx = Uint32Array.from({ length: Math.min(batchSize, rows - s) }, (_, i) => s + i);
-        outs.push(keep(tidy(() => model.forward(Tensor.from(be, batch(idx), [idx.length, cols])))));
+        outs.push(keep(tidy(() => forward(idx))));
       }
     });
     const parts = await be.readMany(outs.map((o) => o.storage));
-    const total = parts.reduce((a, p) => a + p.length, 0);
-    const all = new Float32Array(total);
+    const all = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
     let off = 0;
     for (const p of parts) {
       all.set(p, off);
@@ -32,6 +31,11 @@ export async function predictLogits(be: Backend, model: Module, rows: number, co
   } finally {
     for (const o of outs) o.dispose();
   }
+}
+
+export async function predictLogits(be: Backend, model: Module, rows: number, cols: number, batch: BatchSource, batchSize = 1024): Promise<Float32Array> {
+  model.train(false);
+  return predictBatches(be, rows, batchSize, (idx) => model.forward(Tensor.from(be, batch(idx), [idx.length, cols])));
 }
 
 export function sigmoidOf(logits: ArrayLike<number>): Float32Array {

@@ -3,7 +3,7 @@
  * oracle and the fallback without an adapter); in float64 it is the ground truth for finite-difference gradient checks.
  */
 import {
-  broadcastShape, checkLength, checkMatmul, checkSize,
+  checkBinary, checkLength, checkMatmul, checkReduce, checkSize,
   type AdamSpec, type Backend, type BinaryOp, type DropoutSpec, type MatmulSpec, type ReduceOp, type Shape3,
   type Storage, type UnaryOp,
 } from '../backend.ts';
@@ -94,19 +94,14 @@ export class CpuBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: Storage, aShape: Shape3, b: Storage, bShape: Shape3): Storage {
-    const os = broadcastShape(op, aShape, bShape);
-    checkLength(op, `a [${aShape.join(', ')}]`, a, aShape[0] * aShape[1] * aShape[2]);
-    checkLength(op, `b [${bShape.join(', ')}]`, b, bShape[0] * bShape[1] * bShape[2]);
+    const os = checkBinary(op, a, aShape, b, bShape);
     const out = this.alloc(os[0] * os[1] * os[2]);
     binaryCpu(op, this.d(a, op), aShape, this.d(b, op), bShape, os, out.data);
     return out;
   }
 
   reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number): Storage {
-    checkSize(op, 'outer', outer);
-    checkSize(op, 'axis', axis);
-    checkSize(op, 'inner', inner);
-    checkLength(op, `x [${outer}, ${axis}, ${inner}]`, x, outer * axis * inner);
+    checkReduce(op, x, outer, axis, inner);
     const xd = this.d(x, op);
     const out = this.alloc(outer * inner);
     const scale = op === 'mean' ? 1 / axis : 1;

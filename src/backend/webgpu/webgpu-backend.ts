@@ -3,7 +3,7 @@
  * the runtime's open batch. Nothing here waits for the GPU except `read`/`readMany`.
  */
 import {
-  broadcastShape, checkLength, checkMatmul, checkSize,
+  checkBinary, checkLength, checkMatmul, checkReduce, checkSize,
   type AdamSpec, type Backend, type BinaryOp, type DropoutSpec, type MatmulSpec, type ReduceOp, type Shape3,
   type Storage, type UnaryOp,
 } from '../backend.ts';
@@ -140,9 +140,7 @@ export class WebGpuBackend implements Backend {
   }
 
   binary(op: BinaryOp, a: Storage, as: Shape3, b: Storage, bs: Shape3): Storage {
-    const os = broadcastShape(op, as, bs);
-    checkLength(op, `a [${as.join(', ')}]`, a, as[0] * as[1] * as[2]);
-    checkLength(op, `b [${bs.join(', ')}]`, b, bs[0] * bs[1] * bs[2]);
+    const os = checkBinary(op, a, as, b, bs);
     const n = os[0] * os[1] * os[2];
     const out = this.alloc(n, op);
     const strides = (s: Shape3) => [s[0] === 1 ? 0 : s[1] * s[2], s[1] === 1 ? 0 : s[2], s[2] === 1 ? 0 : 1];
@@ -152,10 +150,7 @@ export class WebGpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number): Storage {
-    checkSize(op, 'outer', outer);
-    checkSize(op, 'axis', axis);
-    checkSize(op, 'inner', inner);
-    checkLength(op, `x [${outer}, ${axis}, ${inner}]`, x, outer * axis * inner);
+    checkReduce(op, x, outer, axis, inner);
     const scale = op === 'mean' ? 1 / axis : 1;
     const outs = outer * inner;
     if (axis > 4 * CHUNK && outs < 256) {
