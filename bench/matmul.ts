@@ -1,7 +1,7 @@
 /** Matmul GFLOP/s on the current adapter, at the study's layer shape and two squares. */
 import { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.ts';
 import { adapterName } from '../src/gpu/adapter-info.ts';
-import { Rng } from '../src/random/seeded.ts';
+import { Rng } from '../src/random/rng.ts';
 import { time } from './timing.ts';
 
 export interface MatmulResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, permutation } from '../src/data/prng.ts';
+import { permutation, Rng } from '../src/random/rng.ts';
 import { indexSplit, randomSplit, scaffoldSplit } from '../src/data/splits.ts';
 import { applyClassWeights, fitClassWeights } from '../src/data/weights.ts';
 
@@ -26,7 +26,8 @@ describe('random split', () => {
   });
 
   it('draws uniform numbers in [0, 1)', () => {
-    const rand = mulberry32(42);
+    const randRng = new Rng(42);
+    const rand = () => randRng.float();
     let sum = 0;
     let min = 1;
     let max = 0;
@@ -41,8 +42,9 @@ describe('random split', () => {
     expect(max).toBeLessThan(1);
     // every position equally likely for element 0 over many shuffles of 4
     const counts = [0, 0, 0, 0];
-    const r2 = mulberry32(1);
-    for (let i = 0; i < 40_000; i++) counts[permutation(4, r2).indexOf(0)]++;
+    const r2Rng = new Rng(1);
+    const r2 = () => r2Rng.float();
+    for (let i = 0; i < 40_000; i++) counts[permutation(4, r2Rng).indexOf(0)]++;
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(400);
   });
 });

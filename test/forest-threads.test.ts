@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SparseBits } from '../src/data/sparse-bits.ts';
 import { TreePool, fitForest } from '../src/forest/tree-pool.ts';
 import { RandomForest, type ForestJSON } from '../src/forest/forest.ts';
-import { Rng } from '../src/forest/rng.ts';
+import { Rng } from '../src/random/rng.ts';
 
 /** Random sparse rows (~5 % of 256 bits set) with labels from a noisy rule on a few bits, ~15 % positive. */
 function problem(rows: number, seed: number): { x: SparseBits; y: Uint8Array } {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { toDense, type SparseBits } from '../src/data/sparse-bits.ts';
 import { RandomForest } from '../src/forest/forest.ts';
-import { Rng } from '../src/forest/rng.ts';
+import { Rng } from '../src/random/rng.ts';
 import { trainingSet } from '../src/forest/training-set.ts';
 
 /** SparseBits from rows of 0/1. */

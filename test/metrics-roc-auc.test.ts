@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../src/data/prng.ts';
+import { Rng } from '../src/random/rng.ts';
 import { rocAuc, rocAucResult } from '../src/metrics/roc-auc.ts';
 
 const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(1e-9);
@@ -57,7 +57,8 @@ describe('rocAuc (sklearn roc_auc_score)', () => {
   });
 
   it('agrees with the pairwise definition on random data with many ties, weighted and not', () => {
-    const rand = mulberry32(5);
+    const randRng = new Rng(5);
+    const rand = () => randRng.float();
     for (let trial = 0; trial < 20; trial++) {
       const n = 50 + Math.floor(rand() * 100);
       const y = Array.from({ length: n }, () => (rand() < 0.3 ? 1 : 0));

@@ -7,7 +7,7 @@ import { Tensor } from '../src/autograd/tensor.ts';
 import type { Backend } from '../src/backend/backend.ts';
 import { Mlp } from '../src/nn/mlp.ts';
 import { Adam, Momentum, SGD, type Optimizer } from '../src/optim/optimizer.ts';
-import { Rng } from '../src/random/seeded.ts';
+import { Rng } from '../src/random/rng.ts';
 import { predictLogits } from '../src/train/predict.ts';
 import { gpu } from './helpers/backends.ts';
 

@@ -6,7 +6,7 @@
 import { CpuBackend } from '../backend/cpu/cpu-backend.ts';
 import { createBackend } from '../backend/create.ts';
 import { adapterName } from '../gpu/adapter-info.ts';
-import { Rng } from '../random/seeded.ts';
+import { Rng } from '../random/rng.ts';
 import { parseOptions } from './args.ts';
 
 export const usage = 'demo [--cpu]   a short tour of the kernels on this machine';
@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`adapter: ${adapterName(be.info)}`);
   const rng = new Rng(0);
   const [m, k, n] = [100, 1024, 50];
-  const x = Float32Array.from({ length: m * k }, () => (rng.next() < 0.03 ? 1 : 0));
+  const x = Float32Array.from({ length: m * k }, () => (rng.float() < 0.03 ? 1 : 0));
   const w = Float32Array.from({ length: k * n }, () => rng.normal());
   const b = Float32Array.from({ length: n }, () => rng.normal());
   const ref = new CpuBackend('f32');

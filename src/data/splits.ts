@@ -6,7 +6,7 @@
  * each group whole into train until it would pass 0.8 n, then valid until 0.9 n, then test. The cut points copy
  * DeepChem's float arithmetic (0.8 + 0.1 is 0.9000000000000001) so sizes match it for every n. Pure.
  */
-import { mulberry32, permutation } from './prng.ts';
+import { permutation, Rng } from '../random/rng.ts';
 
 export interface DataSplit {
   train: Uint32Array;
@@ -24,7 +24,7 @@ export function indexSplit(n: number): DataSplit {
 }
 
 export function randomSplit(n: number, seed: number): DataSplit {
-  return cutOrder(permutation(n, mulberry32(seed)));
+  return cutOrder(permutation(n, new Rng(seed)));
 }
 
 /** `scaffolds[i]` is row i's scaffold key (rows with equal keys stay together). */

@@ -5,7 +5,7 @@
  * training set, the parameters and its index, which seeds its random stream.
  */
 import type { ForestParams } from './options.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../random/rng.ts';
 import { BinarySplitter } from './split-binary.ts';
 import { DenseSplitter } from './split-dense.ts';
 import type { NodeSplitter } from './split.ts';

@@ -9,7 +9,7 @@
  * log2(n) times per tree instead of once per level, and children that will be leaves are not counted at all.
  */
 import type { BinaryTable } from './features.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../random/rng.ts';
 import { FeatureDraw, giniProxy, type NodeSplitter, type Split } from './split.ts';
 
 /** Per-bit tallies over one node's samples. */

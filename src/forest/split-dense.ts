@@ -4,7 +4,7 @@
  * it is the slow, general path; binary fingerprints use split-binary.ts.
  */
 import type { DenseTable } from './features.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../random/rng.ts';
 import { FeatureDraw, giniProxy, type NodeSplitter, type Split } from './split.ts';
 
 /** sklearn's FEATURE_THRESHOLD: values closer than this are treated as equal. */

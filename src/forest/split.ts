@@ -3,7 +3,7 @@
  * BestSplitter: the Gini criterion's proxy and the draw of candidate features. Sharing them also means that on 0/1
  * data with integer weights both splitters grow the very same tree, which the tests use to check one against the other.
  */
-import type { Rng } from './rng.ts';
+import type { Rng } from '../random/rng.ts';
 
 export interface Split {
   feature: number;

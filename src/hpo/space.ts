@@ -2,7 +2,7 @@
  * A search space: each hyperparameter is a list of choices, a uniform or log-uniform range, or an integer range.
  * Grid search enumerates choices; random search samples every kind from a seeded generator.
  */
-import { Rng } from '../random/seeded.ts';
+import { Rng } from '../random/rng.ts';
 
 export type ParamSpec =
   | { kind: 'choice'; values: readonly (number | boolean | string)[] }
@@ -30,8 +30,8 @@ export function checkSpace(space: SearchSpace): void {
 export function sampleParam(s: ParamSpec, rng: Rng): number | boolean | string {
   switch (s.kind) {
     case 'choice': return s.values[rng.int(s.values.length)];
-    case 'uniform': return s.low + (s.high - s.low) * rng.next();
-    case 'loguniform': return Math.exp(Math.log(s.low) + (Math.log(s.high) - Math.log(s.low)) * rng.next());
+    case 'uniform': return s.low + (s.high - s.low) * rng.float();
+    case 'loguniform': return Math.exp(Math.log(s.low) + (Math.log(s.high) - Math.log(s.low)) * rng.float());
     case 'int': return s.low + rng.int(s.high - s.low + 1);
   }
 }

@@ -2,7 +2,7 @@
  * Weight initialisers, seeded. 'normal' is the book's choice (tf.random_normal, std 1, for W and b alike); Glorot
  * (uniform, for tanh/sigmoid) and He (normal, for ReLU) scale with the fan so deep nets start well-conditioned.
  */
-import { Rng } from '../random/seeded.ts';
+import { Rng } from '../random/rng.ts';
 
 export type Init = 'normal' | 'glorot' | 'he' | 'zeros';
 
@@ -14,7 +14,7 @@ export function initWeights(init: Init, fanIn: number, fanOut: number, count: nu
       break;
     case 'glorot': {
       const lim = Math.sqrt(6 / (fanIn + fanOut));
-      for (let i = 0; i < count; i++) a[i] = (2 * rng.next() - 1) * lim;
+      for (let i = 0; i < count; i++) a[i] = (2 * rng.float() - 1) * lim;
       break;
     }
     case 'he': {

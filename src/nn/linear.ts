@@ -3,7 +3,7 @@ import { linear } from '../autograd/ops.ts';
 import { keep } from '../autograd/scope.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { Activation, Backend } from '../backend/backend.ts';
-import type { Rng } from '../random/seeded.ts';
+import type { Rng } from '../random/rng.ts';
 import { initBias, initWeights, type Init } from './init.ts';
 import type { Module } from './module.ts';
 

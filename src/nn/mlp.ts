@@ -5,7 +5,7 @@
  */
 import type { Tensor } from '../autograd/tensor.ts';
 import type { Activation, Backend } from '../backend/backend.ts';
-import { Rng } from '../random/seeded.ts';
+import { Rng } from '../random/rng.ts';
 import { Dropout } from './dropout.ts';
 import type { Init } from './init.ts';
 import { Linear } from './linear.ts';

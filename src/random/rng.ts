@@ -1,7 +1,8 @@
 /**
- * Seeded random numbers for the forest: xoshiro128** seeded through splitmix32. Each tree draws from its own
- * stream, seeded from (forest seed, tree index), so a forest is the same whichever thread grows which tree.
- * `Math.random` cannot be seeded, and the browser build must not depend on node:crypto.
+ * Seeded host-side random numbers (weight init, shuffling, splits, the forest's bootstraps): xoshiro128** seeded
+ * through splitmix32. A stream number gives independent sequences for one seed — each tree of a forest draws from
+ * (seed, tree index), so a forest is the same whichever thread grows which tree. `Math.random` cannot be seeded,
+ * and the browser build must not depend on node:crypto. The GPU side uses Philox (shaders/dropout.wgsl).
  */
 export class Rng {
   /** xoshiro128 state as signed 32-bit words: a typed array keeps V8 from boxing the values ≥ 2^30. */
@@ -37,6 +38,29 @@ export class Rng {
   int(n: number): number {
     return Math.floor(this.float() * n);
   }
+
+  /** Standard normal (Box-Muller). */
+  normal(): number {
+    let u = 0;
+    while (u === 0) u = this.float();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.float());
+  }
+
+  /** In-place Fisher-Yates shuffle. */
+  shuffle<T extends { length: number; [i: number]: unknown }>(a: T): T {
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
+    return a;
+  }
+}
+
+/** A uniformly random permutation of 0..n-1. */
+export function permutation(n: number, rng: Rng): Uint32Array {
+  return rng.shuffle(Uint32Array.from({ length: n }, (_, i) => i));
 }
 
 function rotl(x: number, k: number): number {

@@ -2,7 +2,7 @@
  * Minibatch order: in file order (the book's loop, `for ind in range(0, N, batch_size)`, last batch partial) or
  * shuffled each epoch from a seeded generator, so a run is reproducible.
  */
-import { Rng } from '../random/seeded.ts';
+import { Rng } from '../random/rng.ts';
 
 export interface BatchOrder {
   shuffle?: boolean;

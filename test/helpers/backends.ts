@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import type { Backend, Storage } from '../../src/backend/backend.ts';
 import { CpuBackend } from '../../src/backend/cpu/cpu-backend.ts';
 import { WebGpuBackend } from '../../src/backend/webgpu/webgpu-backend.ts';
-import { Rng } from '../../src/random/seeded.ts';
+import { Rng } from '../../src/random/rng.ts';
 
 let gpuPromise: Promise<WebGpuBackend> | null = null;
 export function gpu(): Promise<WebGpuBackend> {
@@ -18,7 +18,7 @@ export const cpu = new CpuBackend('f32');
 
 export function rand(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = new Rng(seed);
-  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r.next());
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r.float());
 }
 
 export interface Tol {
