@@ -17,4 +17,4 @@ export type { Init } from './nn/init.ts';
 export { SGD, Momentum, Adam, Optimizer } from './optim/optimizer.ts';
 export { minibatches, gatherRows } from './train/minibatches.ts';
 export { predictLogits, sigmoidOf } from './train/predict.ts';
-export { Rng } from './random/seeded.ts';
+export { Rng } from './random/rng.ts';
