@@ -6,16 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DataFileError } from './data-error.ts';
+import { decodeDataText, isGzip } from './data-text.ts';
+
+export { isGzip };
 
 export interface DataFileText {
   /** The decompressed bytes: what the feature cache key hashes. */
   bytes: Uint8Array;
   text: string;
   gzipped: boolean;
-}
-
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
 export function readDataFile(file: string): DataFileText {
@@ -38,12 +37,5 @@ export function decodeDataBytes(raw: Uint8Array, file: string): DataFileText {
       throw new DataFileError({ file }, `gzip data is truncated or corrupt (${(e as Error).message}); download or copy the file again`);
     }
   }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new DataFileError({ file }, 'the file is not UTF-8 text (nor gzip)');
-  }
-  if (text.trim() === '') throw new DataFileError({ file }, `the file is empty${gzipped ? ' (after gunzip)' : ''}`);
-  return { bytes, text, gzipped };
+  return { bytes, text: decodeDataText(bytes, file, gzipped), gzipped };
 }

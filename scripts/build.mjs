@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+/**
+ * `npm run build`: the library as ES modules for browsers and for Node, the training page and the bench page, and
+ * (unless --no-types) type declarations. Layout of dist/:
+ *   shadergrad.browser.js       src/browser/index.ts; WGSL embedded and registered on import
+ *   dataset-worker.browser.js   Web Worker that reads and featurizes a molecule file (RDKit wasm)
+ *   tree-worker.browser.js      Web Worker that grows forest trees
+ *   RDKit_minimal.wasm          copied from @rdkit/rdkit; the dataset worker finds it beside itself
+ *   shadergrad.node.js          src/node-api.ts for Node (Dawn, worker threads); WGSL embedded too
+ *   molecule-worker.js, tree-worker.js, tree-worker-boot.mjs   the Node bundle's worker threads, beside it
+ *   web/                        index.html (Tox21 training page), bench.html; their scripts import ../shadergrad.browser.js
+ *   types/                      declarations (tsc), entry types/src/browser/index.d.ts and types/src/node-api.d.ts
+ * The browser outputs may import nothing from Node: a static `node:` import there fails the build, naming the file
+ * that pulled it in. Exported as `build()` for the browser tests, which build into a temporary folder.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as esbuild from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SHADER_MODULE = 'virtual:shadergrad-shaders';
+const LIBRARY_ENTRY = join(ROOT, 'src/browser/index.ts');
+
+/** Every shaders/*.wgsl as one generated module `export const SHADERS = { name: text, … }`. */
+const embedShaders = {
+  name: 'embed-shaders',
+  setup(b) {
+    b.onResolve({ filter: /^virtual:shadergrad-shaders$/ }, () => ({ path: SHADER_MODULE, namespace: 'shaders' }));
+    b.onLoad({ filter: /.*/, namespace: 'shaders' }, () => {
+      const dir = join(ROOT, 'shaders');
+      const files = readdirSync(dir).filter((f) => f.endsWith('.wgsl')).sort();
+      const entries = files.map((f) => `  ${JSON.stringify(f.slice(0, -5))}: ${JSON.stringify(readFileSync(join(dir, f), 'utf8'))},`);
+      return { contents: `export const SHADERS = {\n${entries.join('\n')}\n};\n`, loader: 'js', watchFiles: files.map((f) => join(dir, f)) };
+    });
+  },
+};
+
+/**
+ * The page's scripts use the library through its public entry only, and load it as the separate file
+ * ../shadergrad.browser.js (one copy shared by the page and its workers, and proof the published bundle works).
+ */
+const libraryAsSibling = {
+  name: 'library-as-sibling',
+  setup(b) {
+    b.onResolve({ filter: /\/src\// }, (args) => {
+      const target = resolve(args.resolveDir, args.path);
+      if (target === LIBRARY_ENTRY) return { path: '../shadergrad.browser.js', external: true };
+      return { errors: [{ text: `${relative(ROOT, args.importer)} imports ${args.path}: page scripts may import only src/browser/index.ts (the public browser API)` }] };
+    });
+  },
+};
+
+const BROWSER = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'silent',
+  metafile: true,
+  // Reached only on Node code paths (Dawn, shader files, emscripten's Node branch); checked below to be dynamic.
+  external: ['node:*', 'webgpu', 'tsx', 'tsx/*'],
+  plugins: [embedShaders],
+};
+
+/**
+ * Fails when a browser output imports a Node module statically: the module would not load at all. Dynamic imports
+ * and require() calls stay, because only Node code paths reach them (Dawn, shaders from disk, emscripten's Node
+ * branch in RDKit).
+ */
+function checkBrowserImports(result, label) {
+  const problems = [];
+  for (const [out, meta] of Object.entries(result.metafile.outputs)) {
+    for (const imp of meta.imports) {
+      if (imp.external && imp.kind === 'import-statement' && !imp.path.endsWith('shadergrad.browser.js')) {
+        const via = Object.entries(result.metafile.inputs)
+          .filter(([, i]) => i.imports.some((x) => x.path === imp.path && x.kind === 'import-statement'))
+          .map(([f]) => f);
+        problems.push(`${relative(ROOT, out)} imports "${imp.path}" via ${via.join(', ') || 'unknown'}`);
+      }
+    }
+  }
+  if (problems.length) throw new Error(`${label}: browser bundle has static Node-only imports:\n  ${problems.join('\n  ')}`);
+}
+
+export async function build(opts = {}) {
+  const outdir = resolve(opts.outdir ?? join(ROOT, 'dist'));
+  const types = opts.types ?? true;
+  const t0 = performance.now();
+  if (opts.clean !== false) rmSync(outdir, { recursive: true, force: true });
+  mkdirSync(join(outdir, 'web'), { recursive: true });
+
+  const library = await esbuild.build({
+    ...BROWSER,
+    entryPoints: {
+      'shadergrad.browser': LIBRARY_ENTRY,
+      'dataset-worker.browser': join(ROOT, 'src/browser/dataset-worker.ts'),
+      'tree-worker.browser': join(ROOT, 'src/browser/tree-worker.ts'),
+    },
+    outdir,
+  });
+  checkBrowserImports(library, 'library');
+  const require = createRequire(import.meta.url);
+  copyFileSync(join(dirname(require.resolve('@rdkit/rdkit')), 'RDKit_minimal.wasm'), join(outdir, 'RDKit_minimal.wasm'));
+
+  const page = await esbuild.build({
+    ...BROWSER,
+    entryPoints: { app: join(ROOT, 'web/app.ts'), 'study-worker': join(ROOT, 'web/study-worker.ts') },
+    outdir: join(outdir, 'web'),
+    plugins: [...BROWSER.plugins, libraryAsSibling],
+  });
+  checkBrowserImports(page, 'page');
+  // The bench page measures the kernels themselves, so it bundles the internals it times. bench/*.ts may end with a
+  // "run when executed by node" check on process.argv; in a browser that is simply false.
+  const bench = await esbuild.build({
+    ...BROWSER,
+    entryPoints: { bench: join(ROOT, 'web/bench.ts') },
+    outdir: join(outdir, 'web'),
+    define: { 'process.argv': '[]' },
+  });
+  checkBrowserImports(bench, 'bench page');
+  for (const f of readdirSync(join(ROOT, 'web'))) {
+    if (/\.(html|css|svg|ico)$/.test(f)) copyFileSync(join(ROOT, 'web', f), join(outdir, 'web', f));
+  }
+
+  await buildNode(outdir);
+  if (types) await emitTypes(outdir);
+  const seconds = (performance.now() - t0) / 1000;
+  const files = listFiles(outdir).filter((f) => !f.startsWith('types/') && !f.endsWith('.map'));
+  return { outdir, seconds, files };
+}
+
+/**
+ * The Node entry: same code, Dawn through the `webgpu` package, RDKit and worker threads. Its worker-thread entries
+ * are emitted beside it under the names molecule-threads.ts and tree-pool.ts look for when not running from .ts.
+ */
+async function buildNode(outdir) {
+  await esbuild.build({
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'linked',
+    legalComments: 'none',
+    logLevel: 'silent',
+    packages: 'external',
+    plugins: [embedShaders, nodeEntry],
+    entryPoints: {
+      'shadergrad.node': 'virtual:shadergrad-node',
+      'molecule-worker': join(ROOT, 'src/data/molecule-worker.ts'),
+      'tree-worker': join(ROOT, 'src/forest/tree-worker.ts'),
+    },
+    outdir,
+  });
+  copyFileSync(join(ROOT, 'src/forest/tree-worker-boot.mjs'), join(outdir, 'tree-worker-boot.mjs'));
+}
+
+/** src/node-api.ts with the embedded shaders registered first, so the bundle needs no shaders/ folder beside it. */
+const nodeEntry = {
+  name: 'node-entry',
+  setup(b) {
+    b.onResolve({ filter: /^virtual:shadergrad-node$/ }, () => ({ path: 'shadergrad-node', namespace: 'node-entry' }));
+    b.onLoad({ filter: /.*/, namespace: 'node-entry' }, () => ({
+      contents: `import ${JSON.stringify(join(ROOT, 'src/browser/register-shaders.ts'))};\nexport * from ${JSON.stringify(join(ROOT, 'src/node-api.ts'))};\n`,
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
+  },
+};
+
+/** Declarations with `.ts` import specifiers rewritten to `.js`, which resolve to the `.d.ts` beside them. */
+async function emitTypes(outdir) {
+  const typesDir = join(outdir, 'types');
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  try {
+    await promisify(execFile)(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', typesDir], { cwd: ROOT });
+  } catch (e) {
+    throw new Error(`tsc (declarations) failed:\n${e.stdout || e.message}`);
+  }
+  for (const f of listFiles(typesDir)) {
+    if (!f.endsWith('.d.ts')) continue;
+    const file = join(typesDir, f);
+    const text = readFileSync(file, 'utf8');
+    const fixed = text.replace(/((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)\.ts(['"])/g, '$1$2.js$3');
+    if (fixed !== text) writeFileSync(file, fixed);
+  }
+}
+
+function listFiles(dir, prefix = '') {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? listFiles(join(dir, d.name), `${prefix}${d.name}/`) : [`${prefix}${d.name}`],
+  );
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--no-types' && !a.startsWith('--outdir='));
+  if (unknown.length) {
+    process.stderr.write(`build: unknown argument ${unknown.join(' ')}\nusage: node scripts/build.mjs [--no-types] [--outdir=DIR]\n`);
+    process.exit(2);
+  }
+  const outdir = args.find((a) => a.startsWith('--outdir='))?.slice('--outdir='.length);
+  try {
+    const r = await build({ outdir, types: !args.includes('--no-types') });
+    process.stdout.write(`built ${relative(process.cwd(), r.outdir) || '.'} in ${r.seconds.toFixed(1)} s: ${r.files.join(', ')}\n`);
+  } catch (e) {
+    const errs = e.errors?.map((x) => `${x.location ? `${x.location.file}:${x.location.line}:${x.location.column}: ` : ''}${x.text}`);
+    process.stderr.write(`build failed: ${errs?.length ? errs.join('\n') : e.message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * The Node bundle's entry (dist/shadergrad.node.js): the portable API plus what needs Node — Tox21 from a file, the
+ * download or the feature cache, featurizing and forests on worker threads, RDKit loaded from its package.
+ */
+export * from './public-api.ts';
+export { loadTox21, type LoadOptions, type LoadReport } from './data/tox21.ts';
+export { decodeDataBytes, readDataFile, type DataFileText } from './data/data-file.ts';
+export { DataUnavailableError } from './data/data-source.ts';
+export { loadRDKit } from './data/rdkit-node.ts';
+export { defaultThreads, runMoleculeJobThreaded } from './data/molecule-threads.ts';
+export { fitForest, TreePool, type ThreadedFitOptions } from './forest/tree-pool.ts';

@@ -1,0 +1,47 @@
+/**
+ * Messages between the training page (app.ts) and its study worker (study-worker.ts). The worker owns the WebGPU
+ * device, the dataset and the workers under it (featurizing, tree growing), so everything heavy — even starting
+ * those workers, ~45 ms of main-thread time each in Chromium — happens off the page's main thread; the page sends
+ * the file's bytes and draws what the worker reports.
+ */
+import type { AdapterSummary, BrowserDataset, DatasetProgress, EpochReport, SerializedError, TrialParams } from '../src/browser/index.ts';
+import type { FcnJson, GridJson, RfJson } from './cli-json.ts';
+
+export interface FcnSettings {
+  task: string;
+  seed: number;
+  mode: 'book' | 'modern';
+  nHidden: number;
+  nLayers: number;
+  learningRate: number;
+  keepProb: number;
+  nEpochs: number;
+  batchSize: number;
+  weightPositives: boolean;
+}
+
+export interface RfSettings {
+  task: string;
+  seed: number;
+  trees: number;
+}
+
+export type StudyRequest =
+  | { id: number; type: 'init' }
+  | { id: number; type: 'load'; bytes: ArrayBuffer; file: string }
+  | { id: number; type: 'rf'; settings: RfSettings }
+  | { id: number; type: 'fcn'; settings: FcnSettings }
+  | { id: number; type: 'grid'; settings: FcnSettings; reps: number };
+
+export type StudyReply =
+  | { id: number; type: 'ready'; adapter: AdapterSummary; adapterName: string }
+  | { id: number; type: 'no-webgpu'; error: SerializedError }
+  | { id: number; type: 'loaded'; summary: BrowserDataset['summary']; seconds: BrowserDataset['seconds']; tasks: string[] }
+  | { id: number; type: 'data-progress'; progress: DatasetProgress }
+  | { id: number; type: 'trees'; task: string; done: number; total: number }
+  | { id: number; type: 'epoch'; epoch: EpochReport; nEpochs: number }
+  | { id: number; type: 'trial'; done: number; total: number; params: TrialParams; valid: number; lossCurves: number[][] }
+  | { id: number; type: 'rf-result'; json: RfJson }
+  | { id: number; type: 'fcn-result'; json: FcnJson }
+  | { id: number; type: 'grid-result'; json: GridJson }
+  | { id: number; type: 'error'; error: SerializedError };
