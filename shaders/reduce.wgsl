@@ -1,6 +1,10 @@
-// Sum (times `scale`, so mean too) of x viewed as [outer, axis, inner] over `axis`. One workgroup per output,
-// threads stride the axis and meet in a tree in workgroup memory. A long axis with few outputs is split in chunks
-// (pass 1 writes [outer, chunks, inner], pass 2 reduces the chunks) so both passes keep the GPU busy.
+// Sum (times `scale`, so mean too) of x viewed as [outer, axis, inner] over `axis`, each output reducing the chunk
+// [chunk·chunkLen, (chunk+1)·chunkLen) of the axis: a two-pass reduction writes [outer, chunks, inner] first, then
+// reduces the chunks (src/backend/webgpu/reduce-config.ts picks the entry and the passes).
+//   tree:      one workgroup per output; threads stride the chunk and meet in a tree in workgroup memory (GPUs).
+//   serial:    one thread per output loops over its chunk (short axes; every axis on a software adapter, where
+//              barriers are expensive).
+// Workgroup ids are linearized past 65,535.
 
 struct Params { outer: u32, axis: u32, inner: u32, chunkLen: u32, chunks: u32, scale: f32, _p0: u32, _p1: u32 }
 
@@ -11,20 +15,26 @@ struct Params { outer: u32, axis: u32, inner: u32, chunkLen: u32, chunks: u32, s
 override WG: u32 = 64u;
 var<workgroup> partial: array<f32, WG>;
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
-  let o = wid.x + wid.y * nwg.x;
-  if (o >= p.outer * p.chunks * p.inner) { return; }
+// The slice output o reduces: x[(oi · axis + a) · inner + ii] for a in [start, end).
+struct Slice { oi: u32, ii: u32, start: u32, end: u32 }
+
+fn slice(o: u32) -> Slice {
   let ii = o % p.inner;
   let ci = (o / p.inner) % p.chunks;
-  let oi = o / (p.inner * p.chunks);
   let start = ci * p.chunkLen;
-  let end = min(start + p.chunkLen, p.axis);
-  var s = 0.0;
-  for (var a = start + li; a < end; a += WG) {
-    s += x[(oi * p.axis + a) * p.inner + ii];
+  return Slice(o / (p.inner * p.chunks), ii, start, min(start + p.chunkLen, p.axis));
+}
+
+@compute @workgroup_size(WG)
+fn tree(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let o = wid.x + wid.y * nwg.x;
+  if (o >= p.outer * p.chunks * p.inner) { return; }
+  let s = slice(o);
+  var acc = 0.0;
+  for (var a = s.start + li; a < s.end; a += WG) {
+    acc += x[(s.oi * p.axis + a) * p.inner + s.ii];
   }
-  partial[li] = s;
+  partial[li] = acc;
   workgroupBarrier();
   for (var w = WG / 2u; w > 0u; w = w / 2u) {
     if (li < w) { partial[li] += partial[li + w]; }
@@ -33,17 +43,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   if (li == 0u) { out[o] = partial[0] * p.scale; }
 }
 
-// Short axes (≤ 64, e.g. a bias gradient's few rows, or a per-row sum of few columns): one thread per output, so a
-// workgroup of 64 threads is not spent on three additions.
 @compute @workgroup_size(WG)
-fn small(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+fn serial(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
   let o = (wid.x + wid.y * nwg.x) * WG + li;
-  if (o >= p.outer * p.inner) { return; }
-  let ii = o % p.inner;
-  let oi = o / p.inner;
-  var s = 0.0;
-  for (var a = 0u; a < p.axis; a++) {
-    s += x[(oi * p.axis + a) * p.inner + ii];
+  if (o >= p.outer * p.chunks * p.inner) { return; }
+  let s = slice(o);
+  var acc = 0.0;
+  for (var a = s.start; a < s.end; a++) {
+    acc += x[(s.oi * p.axis + a) * p.inner + s.ii];
   }
-  out[o] = s * p.scale;
+  out[o] = acc * p.scale;
 }

@@ -1,8 +1,9 @@
 // Weighted sigmoid cross-entropy from logits and its gradient, elementwise:
 //   loss = w · (max(x, 0) − x·z + log(1 + e^−|x|))    (TensorFlow's stable form: no exp overflow for any x)
-//   dx   = dloss · w · (σ(x) − z)
+//   dx   = dloss · w · (σ(x) − z)      (dloss per element, or one value for all: the gradient of their sum)
 
-struct Params { n: u32, _p0: u32, _p1: u32, _p2: u32 }
+// dlossStride: 1, or 0 to broadcast dloss[0].
+struct Params { n: u32, dlossStride: u32, _p1: u32, _p2: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -37,5 +38,5 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 fn backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
   let i = (wid.x + wid.y * nwg.x) * WG + li;
   if (i >= p.n) { return; }
-  dx[i] = dloss[i] * w[i] * (sigmoid(x[i]) - z[i]);
+  dx[i] = dloss[i * p.dlossStride] * w[i] * (sigmoid(x[i]) - z[i]);
 }

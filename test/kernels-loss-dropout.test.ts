@@ -9,6 +9,8 @@ describe('sigmoid cross-entropy (xent)', () => {
     const x = rand(n, n, -8, 8), z = rand(n, n + 1).map((v) => (v > 0 ? 1 : 0)), w = rand(n, n + 2, 0, 3), g = rand(n, n + 3);
     await twin(`xent n=${n}`, [x, z, w], (be, [a, b, c]) => be.sigmoidXent(a, b, c), { atol: 2e-6, rtol: 1e-5 });
     await twin(`xent' n=${n}`, [x, z, w, g], (be, [a, b, c, d]) => be.sigmoidXentBackward(a, b, c, d), { atol: 1e-6, rtol: 1e-5 });
+    // One dloss for every logit: the gradient of the summed loss.
+    await twin(`xent' n=${n}, broadcast dloss`, [x, z, w, g.subarray(0, 1)], (be, [a, b, c, d]) => be.sigmoidXentBackward(a, b, c, d), { atol: 1e-6, rtol: 1e-5 });
   });
 
   it('stays finite and exact for |x| up to 1e4', async () => {

@@ -247,9 +247,25 @@ export function sigmoidXentElementwise(logits: Tensor, labels: Tensor, weights: 
   return y.record([logits], (g) => [out(g, g.be.sigmoidXentBackward(logits.storage, labels.storage, weights.storage, g.storage), logits.shape)]);
 }
 
+/**
+ * The sum (or mean) of sigmoidXentElementwise as one op: its backward hands the scalar gradient straight to the
+ * kernel, which broadcasts it — no column of ones uploaded and multiplied each step, as `sum`'s backward would.
+ */
 export function sigmoidCrossEntropy(logits: Tensor, labels: Tensor, weights: Tensor, reduction: 'sum' | 'mean' = 'sum'): Tensor {
-  const e = sigmoidXentElementwise(logits, labels, weights);
-  return sum(e, undefined, reduction === 'mean');
+  sameBackend('sigmoidCrossEntropy', logits, labels, weights);
+  for (const [n, t] of [['labels', labels], ['weights', weights]] as const) {
+    if (t.size !== logits.size) throw new ShapeError(`sigmoidCrossEntropy: ${n} [${t.shape.join(', ')}] do not match logits [${logits.shape.join(', ')}]`);
+  }
+  const be = logits.be;
+  const e = be.sigmoidXent(logits.storage, labels.storage, weights.storage);
+  const y = out(logits, be.reduce(reduction, e, 1, logits.size, 1), []);
+  be.release(e);
+  return y.record([logits], (g) => {
+    const dl = reduction === 'mean' ? be.unary('scale', g.storage, 1 / logits.size) : g.storage;
+    const dx = out(g, be.sigmoidXentBackward(logits.storage, labels.storage, weights.storage, dl), logits.shape);
+    if (dl !== g.storage) be.release(dl);
+    return [dx];
+  });
 }
 
 /** Plain binary cross-entropy on probabilities p: −mean(z·log p + (1−z)·log(1−p)), with p clamped to [ε, 1−ε]. */

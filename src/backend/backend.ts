@@ -5,6 +5,7 @@
  * each call, so the same kernels serve a leading batch dimension (many models trained at once).
  */
 import type { AdapterSummary } from '../gpu/adapter-info.ts';
+import type { BitMatrix } from './bit-matrix.ts';
 
 export type UnaryOp = 'relu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'neg' | 'abs' | 'square' | 'sqrt' | 'scale';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'greaterEqual';
@@ -33,6 +34,16 @@ export interface MatmulSpec {
   batchA?: boolean;
   batchB?: boolean;
   /** Optional bias added to each row of C: length n, or batch × n with `batchBias`. */
+  bias?: Storage;
+  batchBias?: boolean;
+  activation?: Activation;
+}
+
+/** y = act(X·W + b) for a bit matrix X [rows, cols] shared by `models` weight sets W [models, cols, n]. */
+export interface BitMatmulSpec {
+  models: number;
+  n: number;
+  /** Length n, or models × n with `batchBias`. */
   bias?: Storage;
   batchBias?: boolean;
   activation?: Activation;
@@ -73,6 +84,13 @@ export interface Backend {
   flush(): void;
 
   matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage;
+  /** Uploads a bit matrix given as CSR set-column indices (see bit-matrix.ts); `releaseBitMatrix` frees it. */
+  uploadBitMatrix(offsets: Uint32Array, indices: Uint32Array, cols: number): BitMatrix;
+  releaseBitMatrix(x: BitMatrix): void;
+  /** [models, rows, n]: row r of model m is act(Σ over X's set columns j of W[m, j, :] + b[m]). */
+  bitMatmul(x: BitMatrix, w: Storage, spec: BitMatmulSpec): Storage;
+  /** Xᵀ·dz per model: [models, cols, n] from dz [models, rows, n] (the weight gradient of bitMatmul). */
+  bitMatmulTransposed(x: BitMatrix, dz: Storage, spec: { models: number; n: number }): Storage;
   unary(op: UnaryOp, x: Storage, alpha?: number): Storage;
   /** dx = dy · f'(x), with y = f(x) given so ops whose derivative is cheaper from y use it. */
   unaryBackward(op: UnaryOp, x: Storage, y: Storage, dy: Storage, alpha?: number): Storage;
@@ -82,7 +100,7 @@ export interface Backend {
   reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number): Storage;
   /** Elementwise w · (max(x,0) − x·z + log(1+e^−|x|)): sigmoid cross-entropy from logits, stable for any x. */
   sigmoidXent(logits: Storage, labels: Storage, weights: Storage): Storage;
-  /** dx = dloss · w · (σ(x) − z). */
+  /** dx = dloss · w · (σ(x) − z); dloss has one element per logit, or one for all (the gradient of their sum). */
   sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage): Storage;
   /** y = mask · x / keep with the Philox mask of (seed, step, stream, element); backward is the same call on dy. */
   dropout(x: Storage, spec: DropoutSpec): Storage;
@@ -108,6 +126,31 @@ export function checkSize(op: string, name: string, v: number, min = 1): void {
 
 export function checkLength(op: string, name: string, s: Storage, expected: number): void {
   if (s.length !== expected) throw new ShapeError(`${op}: ${name} has ${s.length} elements, expected ${expected}`);
+}
+
+/** Checks a bitMatmul's operands against the spec; returns the output length. */
+export function checkBitMatmul(x: BitMatrix, w: Storage, s: BitMatmulSpec): number {
+  const op = 'bitMatmul';
+  checkSize(op, 'models', s.models);
+  checkSize(op, 'n', s.n);
+  if (w.length !== s.models * x.cols * s.n) {
+    throw new ShapeError(`${op}: W has ${w.length} elements; X [${x.rows}, ${x.cols}] with ${s.models} model(s) of ${s.n} outputs needs W ${s.models}×${x.cols}×${s.n} = ${s.models * x.cols * s.n}`);
+  }
+  if (s.bias) {
+    const bl = (s.batchBias ? s.models : 1) * s.n;
+    if (s.bias.length !== bl) throw new ShapeError(`${op}: bias has ${s.bias.length} elements, expected ${bl} (${s.batchBias ? `${s.models}×` : ''}${s.n})`);
+  }
+  return s.models * x.rows * s.n;
+}
+
+export function checkBitMatmulTransposed(x: BitMatrix, dz: Storage, s: { models: number; n: number }): number {
+  const op = 'bitMatmulTransposed';
+  checkSize(op, 'models', s.models);
+  checkSize(op, 'n', s.n);
+  if (dz.length !== s.models * x.rows * s.n) {
+    throw new ShapeError(`${op}: dz has ${dz.length} elements; X [${x.rows}, ${x.cols}] with ${s.models} model(s) of ${s.n} outputs needs dz ${s.models}×${x.rows}×${s.n} = ${s.models * x.rows * s.n}`);
+  }
+  return s.models * x.cols * s.n;
 }
 
 /** Output shape of a broadcast, or a ShapeError naming both shapes. */

@@ -9,6 +9,7 @@ export interface CommandModule {
 
 export const commands: Record<string, () => Promise<CommandModule>> = {
   demo: () => import('./demo.ts'),
+  bench: () => import('./bench.ts'),
   'tox21 data': () => import('./tox21-data.ts'),
   'tox21 rf': () => import('./tox21-rf.ts'),
   'tox21 fcn': () => import('./tox21-fcn.ts'),

@@ -11,6 +11,8 @@ export interface GpuContext {
   info: AdapterSummary;
   /** The GPU object (Dawn instance) the adapter came from; see `instances` for why it is held. */
   gpu: GPU;
+  /** The device's subgroup size when it has the `subgroups` feature and one fixed size (SwiftShader: 4); else null. */
+  subgroupSize: number | null;
 }
 
 /**
@@ -101,7 +103,11 @@ function hasGpuDeviceNode(fs: typeof import('node:fs')): boolean {
 async function open(gpu: GPU, adapter: GPUAdapter, info: AdapterSummary): Promise<GpuContext> {
   // Ask for the adapter's storage limits: the defaults (128 MiB bindings) are far below what a GPU offers.
   const l = adapter.limits;
+  // Subgroups let lanes of a SIMD-4 software adapter (SwiftShader) share loads; see matmul-config.ts.
+  const subgroups = adapter.features.has('subgroups');
+  const requiredFeatures = (subgroups ? ['subgroups'] : []) as GPUFeatureName[];
   const device = await adapter.requestDevice({
+    requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
       maxBufferSize: l.maxBufferSize,
@@ -112,5 +118,7 @@ async function open(gpu: GPU, adapter: GPUAdapter, info: AdapterSummary): Promis
       maxStorageBuffersPerShaderStage: l.maxStorageBuffersPerShaderStage,
     },
   });
-  return { device, adapter, info, gpu };
+  const sizes = adapter.info as GPUAdapterInfo & { subgroupMinSize?: number; subgroupMaxSize?: number };
+  const fixed = subgroups && sizes.subgroupMinSize !== undefined && sizes.subgroupMinSize === sizes.subgroupMaxSize;
+  return { device, adapter, info, gpu, subgroupSize: fixed ? sizes.subgroupMinSize! : null };
 }

@@ -8,6 +8,7 @@ import { BufferPool } from './buffer-pool.ts';
 import { GpuError } from './errors.ts';
 import { PipelineCache, type Constants } from './pipeline-cache.ts';
 import type { GpuContext } from './device.ts';
+import { quietly } from './quiet-wait.ts';
 
 const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment on every adapter we know; checked in the constructor
 const UNIFORM_SLOTS = 512;
@@ -138,7 +139,7 @@ export class GpuRuntime {
     this.flush();
     this.counters.readbacks++;
     try {
-      await Promise.all(staging.map((s) => s.mapAsync(0x0001 /* GPUMapMode.READ */)));
+      await quietly(() => Promise.all(staging.map((s) => s.mapAsync(0x0001 /* GPUMapMode.READ */))));
     } catch (e) {
       await this.check();
       throw e;
@@ -167,7 +168,7 @@ export class GpuRuntime {
   /** Waits until the queue is idle: for timing, not needed for correctness. */
   async sync(): Promise<void> {
     this.flush();
-    await this.device.queue.onSubmittedWorkDone();
+    await quietly(() => this.device.queue.onSubmittedWorkDone());
     await this.check();
   }
 

@@ -5,7 +5,7 @@
  */
 const sources = new Map<string, string>();
 
-export const SHADER_FILES = ['matmul', 'unary', 'binary', 'reduce', 'xent', 'dropout', 'optim'] as const;
+export const SHADER_FILES = ['matmul', 'matmul-blocked', 'matmul-subgroup', 'bit-matmul', 'unary', 'binary', 'reduce', 'xent', 'dropout', 'optim'] as const;
 export type ShaderName = (typeof SHADER_FILES)[number];
 
 export function registerShader(name: string, source: string): void {

@@ -3,9 +3,11 @@
  * followed by dropout, feeding one logit per task. Inputs arrive as set-bit rows (SparseBits); the first layer is
  * where their sparsity pays, so the input path is kept in this one place.
  */
-import { Tensor } from '../autograd/tensor.ts';
+import { BitRows, sparseLinear } from '../autograd/sparse-linear.ts';
+import type { Tensor } from '../autograd/tensor.ts';
 import type { Backend } from '../backend/backend.ts';
-import { toDense, type SparseBits } from '../data/sparse-bits.ts';
+import type { SparseBits } from '../data/sparse-bits.ts';
+import { Linear } from '../nn/linear.ts';
 import { Mlp } from '../nn/mlp.ts';
 import type { FcnHyperparams, TrainingMode } from './hyperparams.ts';
 
@@ -26,10 +28,15 @@ export class Tox21Net {
     });
   }
 
-  /** Logits [rows, outputs] for a batch of bit rows. */
+  /**
+   * Logits [rows, outputs] for a batch of bit rows. The first layer sums the rows of W picked by each example's set
+   * bits (sparseLinear) instead of multiplying a dense 0/1 matrix: ~30 of 1,024 rows per example.
+   */
   forward(bits: SparseBits): Tensor {
-    const rows = bits.offsets.length - 1;
-    return this.mlp.forward(Tensor.from(this.be, toDense(bits), [rows, bits.nBits]));
+    const [first, ...rest] = this.mlp.layers;
+    if (!(first instanceof Linear)) throw new Error('Tox21Net: the first layer must be Linear');
+    const h = sparseLinear(BitRows.from(this.be, bits), first.W, first.b, { activation: first.activation });
+    return rest.reduce((x, layer) => layer.forward(x), h);
   }
 
   parameters(): Tensor[] {

@@ -3,10 +3,12 @@
  * oracle and the fallback without an adapter); in float64 it is the ground truth for finite-difference gradient checks.
  */
 import {
-  checkBinary, checkLength, checkMatmul, checkReduce, checkSize,
-  type AdamSpec, type Backend, type BinaryOp, type DropoutSpec, type MatmulSpec, type ReduceOp, type Shape3,
+  checkBinary, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkMatmul, checkReduce, checkSize,
+  type AdamSpec, type Backend, type BinaryOp, type BitMatmulSpec, type DropoutSpec, type MatmulSpec, type ReduceOp, type Shape3,
   type Storage, type UnaryOp,
 } from '../backend.ts';
+import { bitCsr, type BitMatrix } from '../bit-matrix.ts';
+import { CpuBitMatrix, bitMatmulCpu, bitMatmulTransposedCpu } from './bit-matmul.ts';
 import type { AdapterSummary } from '../../gpu/adapter-info.ts';
 import { binaryCpu, sigmoid, unaryDeriv, unaryFn } from './elementwise.ts';
 import { matmulCpu } from './matmul.ts';
@@ -77,6 +79,34 @@ export class CpuBackend implements Backend {
     return out;
   }
 
+  uploadBitMatrix(offsets: Uint32Array, indices: Uint32Array, cols: number): BitMatrix {
+    return new CpuBitMatrix(bitCsr(offsets.slice(), indices.slice(), cols));
+  }
+
+  releaseBitMatrix(x: BitMatrix): void {
+    this.bits(x, 'releaseBitMatrix').released = true;
+  }
+
+  bitMatmul(x: BitMatrix, w: Storage, spec: BitMatmulSpec): Storage {
+    const bits = this.bits(x, 'bitMatmul');
+    const out = this.alloc(checkBitMatmul(bits, w, spec));
+    bitMatmulCpu(bits.csr, this.d(w, 'bitMatmul'), spec.bias ? this.d(spec.bias, 'bitMatmul') : null, spec, out.data);
+    return out;
+  }
+
+  bitMatmulTransposed(x: BitMatrix, dz: Storage, spec: { models: number; n: number }): Storage {
+    const bits = this.bits(x, 'bitMatmulTransposed');
+    const out = this.alloc(checkBitMatmulTransposed(bits, dz, spec));
+    bitMatmulTransposedCpu(bits.csr, this.d(dz, 'bitMatmulTransposed'), spec.models, spec.n, out.data);
+    return out;
+  }
+
+  private bits(x: BitMatrix, op: string): CpuBitMatrix {
+    if (!(x instanceof CpuBitMatrix)) throw new TypeError(`${op}: bit matrix belongs to another backend`);
+    if (x.released) throw new Error(`${op}: bit matrix was released`);
+    return x;
+  }
+
   unary(op: UnaryOp, x: Storage, alpha = 1): Storage {
     const xd = this.d(x, op);
     const out = this.alloc(xd.length);
@@ -125,9 +155,10 @@ export class CpuBackend implements Backend {
 
   sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage): Storage {
     const x = this.d(logits, 'sigmoidXent'), z = this.d(labels, 'sigmoidXent'), w = this.d(weights, 'sigmoidXent'), g = this.d(dloss, 'sigmoidXent');
-    for (const [n, s] of [['labels', labels], ['weights', weights], ['dloss', dloss]] as const) checkLength('sigmoidXent backward', n, s, x.length);
+    for (const [n, s] of [['labels', labels], ['weights', weights]] as const) checkLength('sigmoidXent backward', n, s, x.length);
+    if (g.length !== 1) checkLength('sigmoidXent backward', 'dloss', dloss, x.length);
     const out = this.alloc(x.length);
-    for (let i = 0; i < x.length; i++) out.data[i] = g[i] * w[i] * (sigmoid(x[i]) - z[i]);
+    for (let i = 0; i < x.length; i++) out.data[i] = g[g.length === 1 ? 0 : i] * w[i] * (sigmoid(x[i]) - z[i]);
     return out;
   }
 

@@ -3,17 +3,25 @@
  * the runtime's open batch. Nothing here waits for the GPU except `read`/`readMany`.
  */
 import {
-  checkBinary, checkLength, checkMatmul, checkReduce, checkSize,
-  type AdamSpec, type Backend, type BinaryOp, type DropoutSpec, type MatmulSpec, type ReduceOp, type Shape3,
+  checkBinary, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkMatmul, checkReduce, checkSize,
+  type AdamSpec, type Backend, type BinaryOp, type BitMatmulSpec, type DropoutSpec, type MatmulSpec, type ReduceOp, type Shape3,
   type Storage, type UnaryOp,
 } from '../backend.ts';
+import { bitCsr, type BitMatrix } from '../bit-matrix.ts';
 import { checkDropout } from '../cpu/cpu-backend.ts';
 import type { AdapterSummary } from '../../gpu/adapter-info.ts';
 import { requestGpu, type DeviceOptions } from '../../gpu/device.ts';
 import { GpuRuntime } from '../../gpu/runtime.ts';
 import { loadShadersFromDisk } from '../../gpu/shader-source.ts';
-import { chooseMatmulTiles, checkTiles, type MatmulTiles } from './matmul-config.ts';
+import { planMatmul, type MatmulDevice, type MatmulOverride } from './matmul-config.ts';
+import { planReduce } from './reduce-config.ts';
 import { packParams } from './params.ts';
+
+/** A bit matrix on the device: one u32 buffer [offsets | indices | tOffsets | tIndices] (shaders/bit-matmul.wgsl). */
+export class GpuBitMatrix implements BitMatrix {
+  released = false;
+  constructor(readonly buffer: GPUBuffer, readonly rows: number, readonly cols: number, readonly nnz: number) {}
+}
 
 export class GpuStorage implements Storage {
   released = false;
@@ -26,18 +34,20 @@ const UNARY_CODE: Record<UnaryOp, number> = { relu: 0, sigmoid: 1, tanh: 2, exp:
 const BINARY_CODE: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, greaterEqual: 5 };
 const ACT_CODE = { none: 0, relu: 1, sigmoid: 2, tanh: 3 } as const;
 const WG = 64;
-/** Above this axis length with few outputs, reductions run in two passes. */
-const CHUNK = 1024;
-/** Up to this axis length a reduction uses one thread per output instead of one workgroup. */
-const SHORT_AXIS = 64;
 
 export class WebGpuBackend implements Backend {
   readonly kind = 'webgpu' as const;
   private readonly scalars = new Map<number, GpuStorage>();
-  /** Tile override for tests and the benchmark's sweep; null = chooseMatmulTiles. */
-  matmulTiles: MatmulTiles | null = null;
+  /** Forces a matmul kernel (and tiles) for the tests and the benchmark's comparisons; null = planMatmul's choice. */
+  matmulOverride: MatmulOverride | null = null;
+  /** What the matmul choice depends on besides the shapes. */
+  readonly matmulDevice: MatmulDevice;
+  /** Plans reductions as for a hardware or a software adapter (the tests run both plans); null = this adapter. */
+  reduceOverride: 'hardware' | 'software' | null = null;
 
-  constructor(readonly rt: GpuRuntime) {}
+  constructor(readonly rt: GpuRuntime) {
+    this.matmulDevice = { software: rt.info.software, subgroupSize: rt.ctx.subgroupSize };
+  }
 
   static async create(opts: DeviceOptions = {}): Promise<WebGpuBackend> {
     if (typeof process !== 'undefined' && process.versions?.node) await loadShadersFromDisk();
@@ -109,19 +119,66 @@ export class WebGpuBackend implements Backend {
 
   matmul(a: Storage, b: Storage, s: MatmulSpec): Storage {
     const len = checkMatmul(a, b, s);
-    const t = this.matmulTiles ?? chooseMatmulTiles(s.m, s.n, s.k);
-    checkTiles(t);
+    const plan = planMatmul(s, this.matmulDevice, this.matmulOverride);
     const out = this.alloc(len, 'matmul');
-    const tilesM = Math.ceil(s.m / t.TILE_M), tilesN = Math.ceil(s.n / t.TILE_N);
     const params = packParams([
       s.m, s.n, s.k, s.batch,
       s.transA ? 1 : 0, s.transB ? 1 : 0, s.batchA === false ? 0 : s.m * s.k, s.batchB === false ? 0 : s.k * s.n,
-      s.batchBias ? s.n : 0, s.bias ? 1 : 0, ACT_CODE[s.activation ?? 'none'], tilesN,
-      tilesM, 0, 0, 0,
+      s.batchBias ? s.n : 0, s.bias ? 1 : 0, ACT_CODE[s.activation ?? 'none'], plan.tilesN,
+      plan.tilesM, 0, 0, 0,
     ]);
     const bias = s.bias ? this.b(s.bias, 'matmul bias') : this.rt.dummy;
-    this.rt.dispatch('matmul', 'main', { ...t }, params, [this.b(a, 'matmul'), this.b(b, 'matmul'), bias, out.buffer], tilesM * tilesN * s.batch);
+    this.rt.dispatch(plan.shader, plan.entry, plan.constants, params, [this.b(a, 'matmul'), this.b(b, 'matmul'), bias, out.buffer], plan.workgroups);
     return out;
+  }
+
+  uploadBitMatrix(offsets: Uint32Array, indices: Uint32Array, cols: number): BitMatrix {
+    const c = bitCsr(offsets, indices, cols);
+    const words = new Uint32Array(2 * c.indices.length + c.rows + c.cols + 2);
+    words.set(c.offsets, 0);
+    words.set(c.indices, c.rows + 1);
+    words.set(c.tOffsets, c.rows + 1 + c.indices.length);
+    words.set(c.tIndices, c.rows + c.cols + 2 + c.indices.length);
+    const buffer = this.rt.createStorage(words.byteLength, 'bit matrix');
+    this.rt.upload(buffer, words);
+    return new GpuBitMatrix(buffer, c.rows, c.cols, c.indices.length);
+  }
+
+  releaseBitMatrix(x: BitMatrix): void {
+    const g = this.bits(x, 'releaseBitMatrix');
+    g.released = true;
+    this.rt.pool.release(g.buffer);
+  }
+
+  bitMatmul(x: BitMatrix, w: Storage, s: BitMatmulSpec): Storage {
+    const bits = this.bits(x, 'bitMatmul');
+    const len = checkBitMatmul(bits, w, s);
+    const out = this.alloc(len, 'bitMatmul');
+    const groups = Math.ceil(s.n / 8);
+    const bias = s.bias ? this.b(s.bias, 'bitMatmul bias') : this.rt.dummy;
+    this.rt.dispatch('bit-matmul', 'forward', { WG }, this.bitParams(bits, s.models, s.n, [s.bias ? 1 : 0, s.batchBias ? s.n : 0, ACT_CODE[s.activation ?? 'none'], 0]),
+      [bits.buffer, this.b(w, 'bitMatmul'), bias, out.buffer], Math.ceil((s.models * bits.rows * groups) / WG));
+    return out;
+  }
+
+  bitMatmulTransposed(x: BitMatrix, dz: Storage, s: { models: number; n: number }): Storage {
+    const bits = this.bits(x, 'bitMatmulTransposed');
+    const len = checkBitMatmulTransposed(bits, dz, s);
+    const out = this.alloc(len, 'bitMatmulTransposed');
+    this.rt.dispatch('bit-matmul', 'transposed', { WG }, this.bitParams(bits, s.models, s.n, [0, 0, 0, 0]),
+      [bits.buffer, this.b(dz, 'bitMatmulTransposed'), out.buffer], Math.ceil((s.models * bits.cols * Math.ceil(s.n / 8)) / WG));
+    return out;
+  }
+
+  private bitParams(x: GpuBitMatrix, models: number, n: number, rest: number[]): ArrayBuffer {
+    // groups: invocations per row (or column) of the output, 8 outputs each.
+    return packParams([x.rows, x.cols, n, models, x.rows + 1, x.rows + 1 + x.nnz, x.rows + x.cols + 2 + x.nnz, Math.ceil(n / 8), ...rest]);
+  }
+
+  private bits(x: BitMatrix, op: string): GpuBitMatrix {
+    if (!(x instanceof GpuBitMatrix)) throw new TypeError(`${op}: bit matrix belongs to another backend`);
+    if (x.released) throw new Error(`${op}: bit matrix was released`);
+    return x;
   }
 
   unary(op: UnaryOp, x: Storage, alpha = 1): Storage {
@@ -151,22 +208,22 @@ export class WebGpuBackend implements Backend {
 
   reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number): Storage {
     checkReduce(op, x, outer, axis, inner);
-    const scale = op === 'mean' ? 1 / axis : 1;
-    const outs = outer * inner;
-    if (axis > 4 * CHUNK && outs < 256) {
-      const chunks = Math.ceil(axis / CHUNK);
-      const part = this.alloc(outer * chunks * inner, `${op} pass 1`);
-      this.rt.dispatch('reduce', 'main', { WG }, packParams([outer, axis, inner, CHUNK, chunks, { f: 1 }]), [this.b(x, op), part.buffer], outer * chunks * inner);
-      const out = this.alloc(outs, op);
-      this.rt.dispatch('reduce', 'main', { WG }, packParams([outer, chunks, inner, chunks, 1, { f: scale }]), [part.buffer, out.buffer], outs);
-      this.release(part);
-      return out;
+    const passes = planReduce(outer, axis, inner, this.reduceOverride ? this.reduceOverride === 'software' : this.info.software);
+    let src = this.b(x, op);
+    let part: GpuStorage | null = null;
+    for (let i = 0; i < passes.length; i++) {
+      const pass = passes[i];
+      const last = i === passes.length - 1;
+      const outs = outer * pass.chunks * inner;
+      const out = this.alloc(outs, last ? op : `${op} pass ${i + 1}`);
+      const params = packParams([outer, pass.axis, inner, pass.chunkLen, pass.chunks, { f: last && op === 'mean' ? 1 / axis : 1 }]);
+      this.rt.dispatch('reduce', pass.entry, { WG }, params, [src, out.buffer], pass.entry === 'serial' ? Math.ceil(outs / WG) : outs);
+      if (part) this.release(part);
+      if (last) return out;
+      part = out;
+      src = out.buffer;
     }
-    const out = this.alloc(outs, op);
-    const params = packParams([outer, axis, inner, axis, 1, { f: scale }]);
-    if (axis <= SHORT_AXIS) this.rt.dispatch('reduce', 'small', { WG }, params, [this.b(x, op), out.buffer], Math.ceil(outs / WG));
-    else this.rt.dispatch('reduce', 'main', { WG }, params, [this.b(x, op), out.buffer], outs);
-    return out;
+    throw new Error('reduce: no pass planned');
   }
 
   sigmoidXent(logits: Storage, labels: Storage, weights: Storage): Storage {
@@ -179,9 +236,10 @@ export class WebGpuBackend implements Backend {
   }
 
   sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage): Storage {
-    for (const [n, s] of [['labels', labels], ['weights', weights], ['dloss', dloss]] as const) checkLength('sigmoidXent backward', n, s, logits.length);
+    for (const [n, s] of [['labels', labels], ['weights', weights]] as const) checkLength('sigmoidXent backward', n, s, logits.length);
+    if (dloss.length !== 1) checkLength('sigmoidXent backward', 'dloss', dloss, logits.length);
     const out = this.alloc(logits.length, 'sigmoidXent backward');
-    this.rt.dispatch('xent', 'backward', { WG }, packParams([logits.length]),
+    this.rt.dispatch('xent', 'backward', { WG }, packParams([logits.length, dloss.length === 1 ? 0 : 1]),
       [this.b(logits, 'xent'), this.b(labels, 'xent'), this.b(weights, 'xent'), this.b(dloss, 'xent'), out.buffer], Math.ceil(logits.length / WG));
     return out;
   }
@@ -225,6 +283,9 @@ export class WebGpuBackend implements Backend {
     const bufs = [this.b(p, entry), this.b(g, entry)];
     if (m) bufs.push(this.b(m, entry));
     if (v) bufs.push(this.b(v, entry));
-    this.rt.dispatch('optim', entry, { WG }, packParams(fields), bufs, Math.ceil(p.length / WG));
+    // The kernel updates whole vec4s, so the last may reach into padding: every buffer must hold it.
+    const vec4s = Math.ceil(p.length / 4);
+    for (const buf of bufs) if (buf.size < vec4s * 16) throw new RangeError(`${entry}: buffer "${buf.label}" of ${buf.size} bytes cannot hold ${vec4s} vec4s for ${p.length} elements`);
+    this.rt.dispatch('optim', entry, { WG }, packParams(fields), bufs, Math.ceil(vec4s / WG));
   }
 }

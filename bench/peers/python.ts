@@ -1,0 +1,115 @@
+/**
+ * Peers: PyTorch (CPU) and numpy, run by /usr/bin/python3 (or $PYTHON) in a child process — the same matmul shapes
+ * in float32, and for PyTorch the book network's training step (nn.Linear 1024→50, ReLU, dropout 0.5, Linear 50→1,
+ * BCEWithLogits weighted and summed, Adam) over an epoch of synthetic bits shaped like ours. When python or a module
+ * is missing the peer is reported as not measured, with the reason (CI machines have neither). Node-only.
+ */
+import { spawnSync } from 'node:child_process';
+import type { MatmulCase } from '../matmul.ts';
+import { caseLabel } from '../matmul.ts';
+import type { BenchResult, PeerStatus } from '../result.ts';
+import { BOOK_NET, STEP_SHAPE, STEPS_PER_EPOCH } from '../train-step.ts';
+
+/** Reads {cases, net, rounds} as JSON from argv[1]; prints one JSON line {torch, numpy} of timings in ms. */
+const SCRIPT = String.raw`
+import json, sys, time
+cfg = json.loads(sys.argv[1])
+out = {}
+def timed(fn, rounds):
+    fn()
+    ts = []
+    for _ in range(rounds):
+        t0 = time.perf_counter(); fn(); ts.append((time.perf_counter() - t0) * 1000)
+    return ts
+def mm_cases(lib, rand, matmul):
+    res = []
+    for c in cfg['cases']:
+        a = rand((c['k'], c['m']) if c.get('transA') else (c['m'], c['k']))
+        b = rand((c['n'], c['k']) if c.get('transB') else (c['k'], c['n']))
+        A = a.T if c.get('transA') else a
+        B = b.T if c.get('transB') else b
+        flop = 2 * c['m'] * c['k'] * c['n']
+        reps = max(1, min(50, int(2e8 / flop)))
+        def run():
+            for _ in range(reps): matmul(A, B)
+        res.append([t / reps for t in timed(run, cfg['rounds'])])
+    return res
+try:
+    import numpy as np
+    out['numpy'] = {'version': np.__version__, 'matmul': mm_cases('numpy', lambda s: np.random.standard_normal(s).astype(np.float32), np.matmul)}
+except ImportError as e:
+    out['numpy'] = {'error': str(e)}
+try:
+    import torch
+    threads = torch.get_num_threads()
+    mm = mm_cases('torch', lambda s: torch.randn(*s), torch.matmul)
+    net = cfg['net']
+    rows, bits, hidden, batch = net['rows'], net['bits'], net['hidden'], net['batch']
+    g = torch.Generator().manual_seed(1)
+    X = (torch.rand(rows, bits, generator=g) < net['density']).float()
+    y = (torch.rand(rows, 1, generator=g) < 0.04).float()
+    w = torch.where(y > 0, (rows - y.sum()) / y.sum(), torch.ones_like(y))
+    model = torch.nn.Sequential(torch.nn.Linear(bits, hidden), torch.nn.ReLU(), torch.nn.Dropout(1 - net['keep']), torch.nn.Linear(hidden, 1))
+    opt = torch.optim.Adam(model.parameters(), lr=0.001)
+    def epoch():
+        for s in range(0, rows, batch):
+            xb, yb, wb = X[s:s + batch], y[s:s + batch], w[s:s + batch]
+            opt.zero_grad()
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(xb), yb, weight=wb, reduction='sum')
+            loss.backward()
+            opt.step()
+    out['torch'] = {'version': torch.__version__, 'threads': threads, 'matmul': mm, 'epoch': timed(epoch, cfg['rounds'])}
+except ImportError as e:
+    out['torch'] = {'error': str(e)}
+print(json.dumps(out))
+`;
+
+interface PythonOut {
+  numpy?: { version?: string; error?: string; matmul?: number[][] };
+  torch?: { version?: string; error?: string; threads?: number; matmul?: number[][]; epoch?: number[] };
+}
+
+export function runPythonPeers(cases: MatmulCase[], opts: { rounds?: number; timeoutSeconds?: number } = {}): { status: PeerStatus[]; results: BenchResult[] } {
+  const python = process.env.PYTHON ?? '/usr/bin/python3';
+  const missing = (why: string) => ({
+    status: ['pytorch-cpu', 'numpy'].map((impl) => ({ impl, available: false, note: `NOT MEASURED: ${why}` })),
+    results: [],
+  });
+  const cfg = { cases, rounds: opts.rounds ?? 3, net: BOOK_NET };
+  const run = spawnSync(python, ['-c', SCRIPT, JSON.stringify(cfg)], { encoding: 'utf8', timeout: (opts.timeoutSeconds ?? 240) * 1000, maxBuffer: 1 << 22 });
+  if (run.error) return missing(`${python} could not run (${run.error.message})`);
+  if (run.status !== 0) return missing(`the python script failed: ${run.stderr.trim().split('\n').slice(-2).join(' / ')}`);
+  const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as PythonOut;
+  const status: PeerStatus[] = [];
+  const results: BenchResult[] = [];
+  const stats = (ms: number[]) => {
+    const s = [...ms].sort((a, b) => a - b);
+    return { median: s[(s.length - 1) >> 1], min: s[0], max: s[s.length - 1] };
+  };
+  const matmulRows = (impl: string, mm: number[][], note: string) => {
+    cases.forEach((c, i) => {
+      const ms = stats(mm[i]);
+      results.push({ kernel: 'matmul', shape: caseLabel(c), impl, gflops: (2 * c.m * c.k * c.n) / (ms.median * 1e6), ms, runs: mm[i].length, note });
+    });
+  };
+  for (const [key, impl] of [['torch', 'pytorch-cpu'], ['numpy', 'numpy']] as const) {
+    const o = out[key];
+    if (!o || o.error) {
+      status.push({ impl, available: false, note: `NOT MEASURED: ${python} cannot import ${key} (${o?.error ?? 'no output'}); on Debian: apt-get install python3-${key}` });
+      continue;
+    }
+    const note = key === 'torch' ? `torch ${o.version}, ${(o as PythonOut['torch'])!.threads} CPU thread(s) (its default here)` : `numpy ${o.version}`;
+    status.push({ impl, available: true, version: o.version, note });
+    matmulRows(impl, o.matmul!, note);
+    const t = out.torch;
+    if (key === 'torch' && t?.epoch) {
+      const e = stats(t.epoch);
+      const per = { median: e.median / STEPS_PER_EPOCH, min: e.min / STEPS_PER_EPOCH, max: e.max / STEPS_PER_EPOCH };
+      results.push({
+        kernel: 'train-step', shape: STEP_SHAPE, impl, msPerStep: per.median, ms: per, runs: t.epoch.length,
+        note: `${note}; dense input; epoch of ${STEPS_PER_EPOCH} steps timed whole = ${(e.median / 1000).toFixed(3)} s`,
+      });
+    }
+  }
+  return { status, results };
+}
