@@ -24,12 +24,17 @@ export const PRESETS: Record<PresetName, SearchSpace> = {
   'random-lr': {
     learningRate: { kind: 'loguniform', low: 1e-6, high: 1e-1 },
   },
-  // Our search for the book's challenge (beat the forest on validation): the knobs the chapter tunes, at once, in
-  // ranges that keep one run under ~20 s on SwiftShader (wide or deep nets overfit NR-AR's 309 positives anyway).
+  // Our search for the book's challenge (beat the forest on validation), narrowed in two rounds of random search on
+  // this machine: first both training modes, learning rates 3e-4..3e-3, 50-200 units, keep 0.2-0.8, 5-40 epochs,
+  // batches of 50-200 (24 configurations × 2 seeds; modern training on top, ~0.665-0.675); then hand-picked probes,
+  // where strong dropout with large batches and small learning rates did best. Wider or deeper nets only overfit
+  // NR-AR's 309 positives.
   challenge: {
-    learningRate: { kind: 'loguniform', low: 1e-4, high: 3e-3 },
+    mode: { kind: 'choice', values: ['modern'] },
+    learningRate: { kind: 'loguniform', low: 2e-4, high: 1e-3 },
     nHidden: { kind: 'choice', values: [50, 100, 200] },
-    keepProb: { kind: 'uniform', low: 0.3, high: 1 },
-    nEpochs: { kind: 'int', low: 10, high: 60 },
+    keepProb: { kind: 'uniform', low: 0.25, high: 0.45 },
+    nEpochs: { kind: 'int', low: 15, high: 35 },
+    batchSize: { kind: 'choice', values: [200] },
   },
 };

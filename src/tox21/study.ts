@@ -33,10 +33,7 @@ export const PLANS: Record<StudyPlan['name'], StudyPlan> = {
   },
   default: {
     name: 'default', task: 'NR-AR', forestSeeds: [0, 1, 2], networkSeeds: [0, 1, 2], networkBase: {},
-    searches: [
-      { preset: 'simple', strategy: 'grid', reps: 2 },
-      { preset: 'random-lr', strategy: 'random', trials: 6, reps: 2 },
-    ],
+    searches: [{ preset: 'challenge', strategy: 'random', trials: 12, reps: 2 }],
   },
   full: {
     name: 'full', task: 'NR-AR', forestSeeds: [0, 1, 2], networkSeeds: [0, 1, 2], networkBase: {},
@@ -44,6 +41,7 @@ export const PLANS: Record<StudyPlan['name'], StudyPlan> = {
       { preset: 'simple', strategy: 'grid', reps: 3 },
       { preset: 'hidden', strategy: 'grid', reps: 3 },
       { preset: 'random-lr', strategy: 'random', trials: 10, reps: 3 },
+      { preset: 'challenge', strategy: 'random', trials: 20, reps: 3 },
     ],
   },
 };
@@ -131,13 +129,16 @@ export async function runStudy({ be, data, plan, forestFit, onEvent }: StudyInpu
   };
 }
 
-/** Trains each (params, seed) with the book's protocol; the scores are valid/test weighted accuracy. */
+/** Trains each (params, seed) (the book's training unless params.mode says 'modern'); scores are valid/test weighted accuracy. */
 export function tox21Evaluator(be: Backend, data: { dataset: MoleculeDataset; split: DataSplit }, task: string, base: Partial<FcnHyperparams> = {}) {
   return async (batch: { params: TrialParams; seed: number }[]): Promise<TrialOutcome[]> => {
     const out: TrialOutcome[] = [];
     for (const { params, seed } of batch) {
-      const h = { ...BOOK_DEFAULTS, ...base, ...(params as Partial<FcnHyperparams>) };
-      const r = await evalTox21Hyperparams(be, data, { ...h, task, seed, mode: 'book' });
+      // `mode` may be searched too (book or modern training); everything else is a hyperparameter of the network.
+      const { mode = 'book', ...hp } = params;
+      if (mode !== 'book' && mode !== 'modern') throw new RangeError(`search parameter mode must be book or modern, got ${String(mode)}`);
+      const h = { ...BOOK_DEFAULTS, ...base, ...(hp as Partial<FcnHyperparams>) };
+      const r = await evalTox21Hyperparams(be, data, { ...h, task, seed, mode });
       out.push({
         status: r.status,
         valid: r.metrics.valid.weightedAccuracy,
