@@ -10,6 +10,7 @@ export { adapterName, type AdapterSummary } from './gpu/adapter-info.ts';
 export { Tensor } from './autograd/tensor.ts';
 export { tidy, keep, noGrad } from './autograd/scope.ts';
 export * from './autograd/ops.ts';
+export { sparseLinear, BitRows } from './autograd/sparse-linear.ts';
 export { Linear } from './nn/linear.ts';
 export { Dropout } from './nn/dropout.ts';
 export { Mlp, type MlpConfig } from './nn/mlp.ts';

@@ -3,9 +3,9 @@
  * random learning rates — with repeats per configuration, ranked by mean validation weighted accuracy.
  */
 import { PRESETS, type PresetName } from '../hpo/presets.ts';
+import { paramText } from '../hpo/space.ts';
 import { runSearch } from '../hpo/search.ts';
 import { gridSearch, randomSearch } from '../hpo/strategy.ts';
-import { paramText } from '../report/study-report.ts';
 import { tox21Evaluator } from '../tox21/study.ts';
 import { choiceOption, intOption, parseOptions } from './args.ts';
 import { CliError } from './cli-error.ts';

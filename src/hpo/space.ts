@@ -52,3 +52,8 @@ export function randomPoints(space: SearchSpace, n: number, seed: number): Trial
   const rng = new Rng(seed);
   return Array.from({ length: n }, () => Object.fromEntries(Object.entries(space).map(([k, s]) => [k, sampleParam(s, rng)])));
 }
+
+/** `name=value, …` with non-integers to 3 significant digits: how configurations are shown in tables and logs. */
+export function paramText(p: TrialParams): string {
+  return Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : v}`).join(', ');
+}

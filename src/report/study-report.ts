@@ -4,6 +4,7 @@
  * challenge, the adapter and the timings.
  */
 import { adapterName } from '../gpu/adapter-info.ts';
+import { paramText } from '../hpo/space.ts';
 import type { StudyResult } from '../tox21/study.ts';
 import { dotPlot, lineChart } from './svg-charts.ts';
 
@@ -34,9 +35,6 @@ export function summaryRows(r: StudyResult): string[][] {
   return rows;
 }
 
-export function paramText(p: Record<string, unknown>): string {
-  return Object.entries(p).map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toPrecision(3) : v}`).join(', ');
-}
 
 export function renderStudyReport(r: StudyResult, generated = new Date()): string {
   const table = `<table><thead><tr><th>model</th><th>valid weighted acc</th><th>test weighted acc</th><th>valid ROC-AUC</th><th>test ROC-AUC</th><th>seeds</th></tr></thead><tbody>
@@ -66,7 +64,7 @@ ${summaryRows(r).map((row) => `<tr>${row.map((c, i) => `<td${i ? ' class="num"' 
 <style>
 body{font:14px/1.45 system-ui,sans-serif;max-width:980px;margin:24px auto;padding:0 16px;color:#222}
 table{border-collapse:collapse;margin:12px 0}th,td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums}figure{margin:18px 0}figcaption{font-weight:600;margin-bottom:4px}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}figure{margin:18px 0}figcaption{font-weight:600;margin-bottom:4px}
 .verdict{padding:10px 14px;border-radius:6px}.win{background:#e7f6e7}.lose{background:#fbecec}.meta{color:#555}
 </style></head><body>
 <h1>Tox21 hyperparameter study</h1>
@@ -86,7 +84,7 @@ ${searchBlocks}
 <tr><td>searches</td><td class="num">${r.seconds.search.toFixed(1)} s</td></tr>
 <tr><td>total</td><td class="num">${r.seconds.total.toFixed(1)} s</td></tr>
 </tbody></table>
-<p class="meta">Protocol: the book's <code>eval_tox21_hyperparams</code> — N(0, 1) initialisation, loss Σ w·sigmoid-cross-entropy per batch, Adam, batches in file order, ŷ = round(σ(logit)); weighted accuracy as scikit-learn's <code>accuracy_score(y, ŷ, sample_weight=w)</code>. Hidden layers stack (the book's loop fed each from the input). The forest follows the book: all training rows, missing labels as negatives, no sample weights.</p>
+<p class="meta">Protocol: the book's <code>eval_tox21_hyperparams</code> — N(0, 1) initialisation, loss Σ w·sigmoid-cross-entropy per batch, Adam, batches in file order, ŷ = round(σ(logit)) — except where a configuration says mode=modern (He initialisation, mean loss, shuffled batches); weighted accuracy as scikit-learn's <code>accuracy_score(y, ŷ, sample_weight=w)</code>. Hidden layers stack (the book's loop fed each from the input). The forest follows the book: all training rows, missing labels as negatives, no sample weights.</p>
 </body></html>
 `;
 }

@@ -11,7 +11,7 @@ import type { ForestOptions } from '../forest/options.ts';
 import { BOOK_FOREST, runTaskBaseline, type ForestFitter, type TaskBaseline } from '../forest/tox21-baseline.ts';
 import { PRESETS, type PresetName } from '../hpo/presets.ts';
 import { meanSd, runSearch, type SearchResult, type TrialOutcome } from '../hpo/search.ts';
-import type { SearchSpace, TrialParams } from '../hpo/space.ts';
+import { paramText, type SearchSpace, type TrialParams } from '../hpo/space.ts';
 import { gridSearch, randomSearch, type Strategy } from '../hpo/strategy.ts';
 import { evalTox21Hyperparams, type FcnResult } from './eval-hyperparams.ts';
 import { BOOK_DEFAULTS, type FcnHyperparams } from './hyperparams.ts';
@@ -102,7 +102,7 @@ export async function runStudy({ be, data, plan, forestFit, onEvent }: StudyInpu
       strategy,
       reps: s.reps,
       evaluate: tox21Evaluator(be, data, plan.task, { ...plan.networkBase, ...s.base }),
-      onTrial: (t, done) => emit({ kind: 'step', done, total: strategy.total, label: `${JSON.stringify(t.params)} → ${t.status === 'ok' ? t.valid.mean.toFixed(3) : 'failed'}` }),
+      onTrial: (t, done) => emit({ kind: 'step', done, total: strategy.total, label: `${paramText(t.params)} → ${t.status === 'ok' ? t.valid.mean.toFixed(3) : 'failed'}` }),
     });
     searches.push({ ...result, preset: s.preset, reps: s.reps });
   }
