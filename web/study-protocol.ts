@@ -4,20 +4,14 @@
  * those workers, ~45 ms of main-thread time each in Chromium — happens off the page's main thread; the page sends
  * the file's bytes and draws what the worker reports.
  */
-import type { AdapterSummary, BrowserDataset, DatasetProgress, EpochReport, SerializedError, TrialParams } from '../src/browser/index.ts';
+import type { AdapterSummary, BrowserDataset, DatasetProgress, EpochReport, FcnHyperparams, SerializedError, TrainingMode, TrialParams } from '../src/browser/index.ts';
 import type { FcnJson, GridJson, RfJson } from './cli-json.ts';
 
-export interface FcnSettings {
+/** The CLI's `tox21 fcn` settings: the book's hyperparameters plus task, seed and training mode. */
+export interface FcnSettings extends FcnHyperparams {
   task: string;
   seed: number;
-  mode: 'book' | 'modern';
-  nHidden: number;
-  nLayers: number;
-  learningRate: number;
-  keepProb: number;
-  nEpochs: number;
-  batchSize: number;
-  weightPositives: boolean;
+  mode: TrainingMode;
 }
 
 export interface RfSettings {
