@@ -21,17 +21,9 @@ struct Params {
 // The transposed product has no bias: its output takes binding 3.
 @group(0) @binding(3) var<storage, read_write> dw: array<f32>;
 
-override WG: u32 = 64u;
+//#import activation
 
-// The same epilogue as matmul.wgsl.
-fn activate(v: f32) -> f32 {
-  switch p.act {
-    case 1u: { return max(v, 0.0); }
-    case 2u: { return select(exp(v) / (1.0 + exp(v)), 1.0 / (1.0 + exp(-v)), v >= 0.0); }
-    case 3u: { return tanh(v); }
-    default: { return v; }
-  }
-}
+override WG: u32 = 64u;
 
 // Sum over list entries [start, end) (starting at `list` in csr) of rows of `src` [·, n] at base + entry · n, for
 // the 8 columns c0 .. c0+7 (clamped to n - 1; the caller stores only the real ones).
@@ -62,7 +54,7 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
     if (c >= p.n) { break; }
     var b = 0.0;
     if (p.hasBias != 0u) { b = bias[m * p.strideBias + c]; }
-    y[out + c] = activate(acc[i / 4u][i % 4u] + b);
+    y[out + c] = activate(acc[i / 4u][i % 4u] + b, p.act);
   }
 }
 

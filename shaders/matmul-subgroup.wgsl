@@ -7,32 +7,13 @@
 //   aligned: A [M, K] and B [K, N] untransposed with K and N multiples of 4: rows of A and B read as vec4.
 enable subgroups;
 
-struct Params {
-  M: u32, N: u32, K: u32, batch: u32,
-  transA: u32, transB: u32, strideA: u32, strideB: u32,
-  strideBias: u32, hasBias: u32, act: u32, tilesN: u32,
-  tilesM: u32, _p0: u32, _p1: u32, _p2: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
+//#import matmul-params
+//#import activation
 // The same buffers seen as vec4, for the `aligned` entry point (a binding may have two views if no entry uses both).
 @group(0) @binding(1) var<storage, read> A4: array<vec4f>;
 @group(0) @binding(2) var<storage, read> B4: array<vec4f>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
 
 override WG: u32 = 64u;
-
-fn activate(v: f32) -> f32 {
-  switch p.act {
-    case 1u: { return max(v, 0.0); }
-    case 2u: { return select(exp(v) / (1.0 + exp(v)), 1.0 / (1.0 + exp(-v)), v >= 0.0); }
-    case 3u: { return tanh(v); }
-    default: { return v; }
-  }
-}
 
 fn outer(a: vec4f, b: vec4f) -> mat4x4f {
   return mat4x4f(a * b.x, a * b.y, a * b.z, a * b.w);
@@ -48,7 +29,7 @@ fn storeBlock(b: u32, row0: u32, col0: u32, g: u32, j: u32, acc: mat4x4f) {
     let v = acc[c];
     for (var r = 0u; r < 4u; r++) {
       let row = row0 + g * 4u + r;
-      if (row < p.M) { C[cBase + row * p.N + col] = activate(v[r] + bv); }
+      if (row < p.M) { C[cBase + row * p.N + col] = activate(v[r] + bv, p.act); }
     }
   }
 }

@@ -2,18 +2,8 @@
 // Each thread accumulates a WPT_M × WPT_N block of C in registers; workgroup ids are linearized so a batch of many
 // small products (many models at once) or a large matrix never exceeds 65,535 workgroups in one dimension.
 
-struct Params {
-  M: u32, N: u32, K: u32, batch: u32,
-  transA: u32, transB: u32, strideA: u32, strideB: u32,
-  strideBias: u32, hasBias: u32, act: u32, tilesN: u32,
-  tilesM: u32, _p0: u32, _p1: u32, _p2: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> A: array<f32>;
-@group(0) @binding(2) var<storage, read> B: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> C: array<f32>;
+//#import matmul-params
+//#import activation
 
 override TILE_M: u32 = 32u;
 override TILE_N: u32 = 32u;
@@ -26,15 +16,6 @@ override WG_Y: u32 = TILE_M / WPT_M;
 
 var<workgroup> As: array<f32, TILE_M * TILE_K>; // [m][k]
 var<workgroup> Bs: array<f32, TILE_K * TILE_N>; // [k][n]
-
-fn activate(v: f32) -> f32 {
-  switch p.act {
-    case 1u: { return max(v, 0.0); }
-    case 2u: { return select(exp(v) / (1.0 + exp(v)), 1.0 / (1.0 + exp(-v)), v >= 0.0); }
-    case 3u: { return tanh(v); }
-    default: { return v; }
-  }
-}
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -94,7 +75,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       if (c >= p.N) { continue; }
       var v = acc[i * 4u + j];
       if (p.hasBias != 0u) { v += bias[b * p.strideBias + c]; }
-      C[cBase + r * p.N + c] = activate(v);
+      C[cBase + r * p.N + c] = activate(v, p.act);
     }
   }
 }

@@ -2,7 +2,7 @@
 // many dispatches per submit, and errors that name the shader file, entry point and offending values.
 import { describe, expect, it } from 'vitest';
 import { BufferPool, bucketBytes } from '../src/gpu/buffer-pool.ts';
-import { registerShader } from '../src/gpu/shader-source.ts';
+import { registerShader, shaderSource } from '../src/gpu/shader-source.ts';
 import { gpu, rand } from './helpers/backends.ts';
 
 describe('device and adapter', () => {
@@ -89,6 +89,22 @@ describe('batching and pipeline cache', () => {
     expect(g.rt.pipelines.size).toBe(n + 1);
     for (const s of [x, y1, y2, y3]) g.release(s);
     await g.rt.sync();
+  });
+});
+
+describe('shader imports', () => {
+  it('//#import pulls in matmul-params.wgsl and activation.wgsl once, nested imports included', () => {
+    const src = shaderSource('matmul-blocked');
+    expect(src).not.toMatch(/^\/\/#import/m);
+    expect(src.match(/fn activate\(/g)).toHaveLength(1);
+    expect(src.match(/struct Params/g)).toHaveLength(1);
+    registerShader('nested', '//#import matmul-params\n//#import activation\n//#import matmul-params\n');
+    expect(shaderSource('nested').match(/struct Params/g)).toHaveLength(1);
+  });
+
+  it('an unknown import names the shader that asked for it', () => {
+    registerShader('bad-import', '//#import no-such-module\n');
+    expect(() => shaderSource('bad-import')).toThrow('shader no-such-module.wgsl (imported by bad-import.wgsl) is not loaded');
   });
 });
 

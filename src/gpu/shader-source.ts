@@ -1,21 +1,41 @@
 /**
  * Where WGSL text comes from. In Node the files in `shaders/` are read from disk once per process; a browser bundle
  * registers them as strings instead (the build embeds them). Tests may register a broken shader under a new name
- * to check that compile errors name the file.
+ * to check that compile errors name the file. WGSL has no include, so a line `//#import NAME` is replaced by the
+ * registered source NAME (once per shader): the matmul variants share their uniforms and epilogue that way.
+ * Compile errors then count lines in the expanded text; the error prints the offending line itself.
  */
 const sources = new Map<string, string>();
 
-export const SHADER_FILES = ['matmul', 'matmul-blocked', 'matmul-subgroup', 'bit-matmul', 'unary', 'binary', 'reduce', 'xent', 'dropout', 'optim'] as const;
+export const SHADER_FILES = [
+  'matmul', 'matmul-blocked', 'matmul-subgroup', 'bit-matmul', 'unary', 'binary', 'reduce', 'xent', 'dropout', 'optim',
+  // Imported by the others, never compiled alone.
+  'matmul-params', 'activation',
+] as const;
 export type ShaderName = (typeof SHADER_FILES)[number];
 
 export function registerShader(name: string, source: string): void {
   sources.set(name, source);
 }
 
-export function shaderSource(name: string): string {
+function rawSource(name: string, by?: string): string {
   const s = sources.get(name);
-  if (s === undefined) throw new Error(`shader ${name}.wgsl is not loaded (known: ${[...sources.keys()].join(', ') || 'none'}); call loadShaders() first`);
+  if (s === undefined) {
+    throw new Error(`shader ${name}.wgsl${by ? ` (imported by ${by}.wgsl)` : ''} is not loaded (known: ${[...sources.keys()].join(', ') || 'none'}); call loadShaders() first`);
+  }
   return s;
+}
+
+/** The shader's text with its `//#import NAME` lines expanded (each module once, nested imports too). */
+export function shaderSource(name: string): string {
+  const seen = new Set<string>([name]);
+  const expand = (text: string, owner: string): string =>
+    text.replace(/^\/\/#import ([\w-]+)[ \t]*$/gm, (_line, dep: string) => {
+      if (seen.has(dep)) return `// (${dep}.wgsl already imported)`;
+      seen.add(dep);
+      return expand(rawSource(dep, owner), dep);
+    });
+  return expand(rawSource(name), name);
 }
 
 /** Reads shaders/*.wgsl in Node. The folder: SHADERGRAD_SHADER_DIR, else the nearest `shaders/` above this module. */
