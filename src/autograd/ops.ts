@@ -3,7 +3,7 @@
  * the output's gradient to its inputs' (micrograd's layout). Shapes are rank ≤ 3; broadcasting aligns trailing axes,
  * and a broadcast input's gradient is summed back over the axes it was stretched along.
  */
-import type { Activation, BinaryOp, Shape3, UnaryOp } from '../backend/backend.ts';
+import type { Activation, BinaryOp, UnaryOp } from '../backend/backend.ts';
 import { ShapeError } from '../backend/backend.ts';
 import { Tensor, shape3 } from './tensor.ts';
 
@@ -295,4 +295,3 @@ export function dropout(x: Tensor, keep: number, key: DropoutKey): Tensor {
   return y.record([x], (g) => [out(g, g.be.dropout(g.storage, spec), x.shape)]);
 }
 
-export type { Shape3 };
