@@ -43,7 +43,6 @@ describe('random split', () => {
     // every position equally likely for element 0 over many shuffles of 4
     const counts = [0, 0, 0, 0];
     const r2Rng = new Rng(1);
-    const r2 = () => r2Rng.float();
     for (let i = 0; i < 40_000; i++) counts[permutation(4, r2Rng).indexOf(0)]++;
     for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(400);
   });

@@ -1,7 +1,6 @@
 /** Progress for long commands: a redrawn bar on a terminal, plain lines when stderr is a pipe or a file (CI logs). */
 export class Progress {
   private readonly tty: boolean;
-  private label = '';
   private start = performance.now();
 
   constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly quiet = false) {
@@ -11,7 +10,6 @@ export class Progress {
   stage(label: string): void {
     if (this.quiet) return;
     if (this.tty) this.out.write('\n');
-    this.label = label;
     this.start = performance.now();
     this.out.write(`${label}\n`);
   }

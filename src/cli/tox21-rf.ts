@@ -12,7 +12,8 @@ import { loadTox21 } from '../data/tox21.ts';
 import { RandomForest } from '../forest/forest.ts';
 import { featuresPerNode, type ForestOptions } from '../forest/options.ts';
 import { TreePool } from '../forest/tree-pool.ts';
-import { BOOK_FOREST, meanScores, runTaskBaseline, SPLITS, type ForestFitter, type SplitScores, type SplitName, type TaskBaseline } from '../forest/tox21-baseline.ts';
+import { BOOK_FOREST, meanScores, runTaskBaseline, type ForestFitter, type TaskBaseline } from '../forest/tox21-baseline.ts';
+import { metricsTable } from './tox21-shared.ts';
 
 export const usage =
   'tox21 rf [--data PATH] [--task NR-AR|all] [--trees 50] [--max-features sqrt|log2|N|FRACTION] [--max-depth N] [--seed N] [--labeled-only] [--threads N] [--json]';
@@ -91,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
           : { trainRows: results[0].trainRows, metrics: results[0].metrics };
       process.stdout.write(`${JSON.stringify({ ...header, ...body, seconds, hyperparameters, seed, threads })}\n`);
     } else {
-      process.stdout.write(table(results, taskArg === 'all' ? meanScores(results) : null));
+      process.stdout.write(metricsTable([...results.map((r) => ({ name: r.task, metrics: r.metrics })), ...(taskArg === 'all' ? [{ name: 'mean', metrics: meanScores(results) }] : [])], 'task'));
       process.stdout.write(
         `${forest.nEstimators} trees, max features ${forest.maxFeatures}, max depth ${forest.maxDepth ?? 'none'}, seed ${seed}, ` +
           `${threads} thread${threads > 1 ? 's' : ''}; trained on ${labeledOnly ? 'labelled training rows' : 'all training rows, missing labels as 0'}\n` +
@@ -124,12 +125,4 @@ function checkMaxFeatures(forest: ForestOptions, nFeatures: number): void {
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
-}
-
-function table(results: TaskBaseline[], mean: Record<SplitName, SplitScores> | null): string {
-  const f = (v: number) => (Number.isNaN(v) ? '  —  ' : v.toFixed(3));
-  const head = `${'task'.padEnd(14)}${SPLITS.map((s) => `${`${s} w-acc`.padEnd(13)}${`${s} AUC`.padEnd(11)}`).join('')}\n`;
-  const row = (name: string, m: Record<SplitName, SplitScores>) =>
-    `${name.padEnd(14)}${SPLITS.map((s) => `${f(m[s].weightedAccuracy).padEnd(13)}${f(m[s].rocAuc).padEnd(11)}`).join('')}\n`;
-  return head + results.map((r) => row(r.task, r.metrics)).join('') + (mean ? row('mean', mean) : '');
 }

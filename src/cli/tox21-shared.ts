@@ -4,7 +4,7 @@ import type { Backend } from '../backend/backend.ts';
 import { DataFileError } from '../data/data-error.ts';
 import { DataUnavailableError } from '../data/data-source.ts';
 import { loadTox21 } from '../data/tox21.ts';
-import { SPLIT_NAMES, type SplitName, type SplitScores } from '../tox21/eval-hyperparams.ts';
+import { SPLITS, type SplitName, type SplitScores } from '../metrics/split-scores.ts';
 import { BOOK_DEFAULTS, type FcnHyperparams, type TrainingMode } from '../tox21/hyperparams.ts';
 import { boolOption, choiceOption, intOption, numberOption } from './args.ts';
 import { CliError, CommandFailed } from './cli-error.ts';
@@ -59,8 +59,8 @@ export function seedOption(v: string | undefined): number {
   return seed;
 }
 
-export function metricsTable(rows: { name: string; metrics: Record<SplitName, SplitScores> }[]): string {
+export function metricsTable(rows: { name: string; metrics: Record<SplitName, SplitScores> }[], label = ''): string {
   const f = (v: number) => (Number.isNaN(v) ? '  —  ' : v.toFixed(3));
-  const head = `${''.padEnd(26)}${SPLIT_NAMES.map((s) => `${`${s} w-acc`.padEnd(13)}${`${s} AUC`.padEnd(11)}`).join('')}\n`;
-  return head + rows.map((r) => `${r.name.padEnd(26)}${SPLIT_NAMES.map((s) => `${f(r.metrics[s].weightedAccuracy).padEnd(13)}${f(r.metrics[s].rocAuc).padEnd(11)}`).join('')}\n`).join('');
+  const head = `${label.padEnd(26)}${SPLITS.map((s) => `${`${s} w-acc`.padEnd(13)}${`${s} AUC`.padEnd(11)}`).join('')}\n`;
+  return head + rows.map((r) => `${r.name.padEnd(26)}${SPLITS.map((s) => `${f(r.metrics[s].weightedAccuracy).padEnd(13)}${f(r.metrics[s].rocAuc).padEnd(11)}`).join('')}\n`).join('');
 }

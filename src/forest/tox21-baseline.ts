@@ -8,6 +8,7 @@ import type { DataSplit, MoleculeDataset } from '../data/tox21.ts';
 import { selectRows, type SparseBits } from '../data/sparse-bits.ts';
 import { accuracy } from '../metrics/accuracy.ts';
 import { rocAuc } from '../metrics/roc-auc.ts';
+import { meanSplitScores, SPLITS, type SplitName, type SplitScores } from '../metrics/split-scores.ts';
 import { classify, type RandomForest } from './forest.ts';
 import type { ForestOptions } from './options.ts';
 
@@ -16,15 +17,7 @@ export const BOOK_FOREST: ForestOptions = { nEstimators: 50, classWeight: 'balan
 
 export type ForestFitter = (x: SparseBits, y: Uint8Array, options: ForestOptions) => Promise<RandomForest> | RandomForest;
 
-export interface SplitScores {
-  /** NaN when the split has no weight for the task. */
-  weightedAccuracy: number;
-  /** NaN when the split's rows with w > 0 hold a single class. */
-  rocAuc: number;
-}
-
-export type SplitName = 'train' | 'valid' | 'test';
-export const SPLITS: readonly SplitName[] = ['train', 'valid', 'test'];
+export { SPLITS, type SplitName, type SplitScores } from '../metrics/split-scores.ts';
 
 export interface TaskBaseline {
   task: string;
@@ -83,16 +76,5 @@ export async function runTaskBaseline(
 
 /** Per split, the mean of each metric over the tasks where it is defined (NaN if none). */
 export function meanScores(results: TaskBaseline[]): Record<SplitName, SplitScores> {
-  const mean = (values: number[]) => {
-    const defined = values.filter((v) => !Number.isNaN(v));
-    return defined.length ? defined.reduce((a, b) => a + b, 0) / defined.length : Number.NaN;
-  };
-  const out = {} as Record<SplitName, SplitScores>;
-  for (const s of SPLITS) {
-    out[s] = {
-      weightedAccuracy: mean(results.map((r) => r.metrics[s].weightedAccuracy)),
-      rocAuc: mean(results.map((r) => r.metrics[s].rocAuc)),
-    };
-  }
-  return out;
+  return meanSplitScores(results.map((r) => r.metrics));
 }

@@ -14,19 +14,14 @@ import { selectRows } from '../data/sparse-bits.ts';
 import type { DataSplit, MoleculeDataset } from '../data/tox21.ts';
 import { accuracy } from '../metrics/accuracy.ts';
 import { rocAuc } from '../metrics/roc-auc.ts';
+import { meanSplitScores, SPLITS, type SplitName, type SplitScores } from '../metrics/split-scores.ts';
 import { Adam } from '../optim/optimizer.ts';
 import { minibatches } from '../train/minibatches.ts';
 import { predictBatches } from '../train/predict.ts';
 import { BOOK_DEFAULTS, checkHyperparams, type FcnHyperparams, type TrainingMode } from './hyperparams.ts';
 import { Tox21Net } from './network.ts';
 
-export type SplitName = 'train' | 'valid' | 'test';
-export const SPLIT_NAMES: readonly SplitName[] = ['train', 'valid', 'test'];
-
-export interface SplitScores {
-  weightedAccuracy: number;
-  rocAuc: number;
-}
+export { SPLITS as SPLIT_NAMES, type SplitName, type SplitScores } from '../metrics/split-scores.ts';
 
 export interface EpochReport {
   epoch: number;
@@ -118,11 +113,10 @@ export async function evalTox21Hyperparams(be: Backend, data: { dataset: Molecul
       opts.onEpoch?.({ epoch, loss: perExample, seconds: (performance.now() - te) / 1000 });
     }
     const t1 = performance.now();
-    const metrics = {} as Record<SplitName, SplitScores>;
     const perTask: Record<string, Record<SplitName, SplitScores>> = {};
     for (const t of tasks) perTask[dataset.tasks[t]] = {} as Record<SplitName, SplitScores>;
     net.train(false);
-    for (const s of SPLIT_NAMES) {
+    for (const s of SPLITS) {
       const rows = split[s];
       const bits = selectRows(dataset.features, rows);
       const logits = failed || rows.length === 0 ? null : await predictBatches(be, rows.length, 1024, (idx) => net.forward(selectRows(bits, idx)));
@@ -134,8 +128,8 @@ export async function evalTox21Hyperparams(be: Backend, data: { dataset: Molecul
           ? { weightedAccuracy: accuracy(y, Uint8Array.from(score, (v) => (v > 0 ? 1 : 0)), w), rocAuc: rocAuc(y, score, w) }
           : { weightedAccuracy: Number.NaN, rocAuc: Number.NaN };
       });
-      metrics[s] = meanOver(Object.values(perTask).map((m) => m[s]));
     }
+    const metrics = meanSplitScores(Object.values(perTask));
     const t2 = performance.now();
     return {
       model: 'fcn',
@@ -163,10 +157,3 @@ function pick(a: Float32Array, idx: Uint32Array, K: number): Float32Array {
   return out;
 }
 
-function meanOver(scores: SplitScores[]): SplitScores {
-  const mean = (v: number[]) => {
-    const d = v.filter((x) => !Number.isNaN(x));
-    return d.length ? d.reduce((a, b) => a + b, 0) / d.length : Number.NaN;
-  };
-  return { weightedAccuracy: mean(scores.map((s) => s.weightedAccuracy)), rocAuc: mean(scores.map((s) => s.rocAuc)) };
-}
