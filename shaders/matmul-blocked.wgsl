@@ -8,11 +8,11 @@
 
 //#import matmul-params
 //#import activation
+//#import register-block
 
 override WG: u32 = 64u;
 
 fn gatherA(i: vec4u) -> vec4f { return vec4f(A[i.x], A[i.y], A[i.z], A[i.w]); }
-fn gatherB(i: vec4u) -> vec4f { return vec4f(B[i.x], B[i.y], B[i.z], B[i.w]); }
 
 // op(A) rows `rows` (indices of their k = 0 element) × k .. k+3 as a matrix whose column j is k + j.
 fn blockA(rows: vec4u, k: u32, step: u32) -> mat4x4f {
@@ -24,27 +24,6 @@ fn blockA(rows: vec4u, k: u32, step: u32) -> mat4x4f {
 fn blockB(cols: vec4u, k: u32, step: u32) -> mat4x4f {
   let ks = vec4u(k, k + 1u, k + 2u, k + 3u) * step;
   return mat4x4f(gatherB(cols.x + ks), gatherB(cols.y + ks), gatherB(cols.z + ks), gatherB(cols.w + ks));
-}
-
-// Rank-1 update for one k past the last multiple of 4: column j of the result is a · b[j].
-fn outer(a: vec4f, b: vec4f) -> mat4x4f {
-  return mat4x4f(a * b.x, a * b.y, a * b.z, a * b.w);
-}
-
-// Writes the 4 × 4 sub-block (row group g, column group j) of the 8 × 8 block at (row0, col0).
-fn storeBlock(b: u32, row0: u32, col0: u32, g: u32, j: u32, acc: mat4x4f) {
-  let cBase = b * p.M * p.N;
-  for (var c = 0u; c < 4u; c++) {
-    let col = col0 + j * 4u + c;
-    if (col >= p.N) { break; }
-    var bv = 0.0;
-    if (p.hasBias != 0u) { bv = bias[b * p.strideBias + col]; }
-    let v = acc[c];
-    for (var r = 0u; r < 4u; r++) {
-      let row = row0 + g * 4u + r;
-      if (row < p.M) { C[cBase + row * p.N + col] = activate(v[r] + bv, p.act); }
-    }
-  }
 }
 
 @compute @workgroup_size(WG)

@@ -9,30 +9,12 @@ enable subgroups;
 
 //#import matmul-params
 //#import activation
+//#import register-block
 // The same buffers seen as vec4, for the `aligned` entry point (a binding may have two views if no entry uses both).
 @group(0) @binding(1) var<storage, read> A4: array<vec4f>;
 @group(0) @binding(2) var<storage, read> B4: array<vec4f>;
 
 override WG: u32 = 64u;
-
-fn outer(a: vec4f, b: vec4f) -> mat4x4f {
-  return mat4x4f(a * b.x, a * b.y, a * b.z, a * b.w);
-}
-
-fn storeBlock(b: u32, row0: u32, col0: u32, g: u32, j: u32, acc: mat4x4f) {
-  let cBase = b * p.M * p.N;
-  for (var c = 0u; c < 4u; c++) {
-    let col = col0 + j * 4u + c;
-    if (col >= p.N) { break; }
-    var bv = 0.0;
-    if (p.hasBias != 0u) { bv = bias[b * p.strideBias + col]; }
-    let v = acc[c];
-    for (var r = 0u; r < 4u; r++) {
-      let row = row0 + g * 4u + r;
-      if (row < p.M) { C[cBase + row * p.N + col] = activate(v[r] + bv, p.act); }
-    }
-  }
-}
 
 // Which blocks a lane owns. Lanes past the end (or past the last column block) compute on clamped indices and store
 // nothing: every lane must reach the broadcasts, so none returns early.
@@ -55,8 +37,6 @@ fn shareA(x: vec4f, y: vec4f) -> array<mat4x4f, 2> {
     transpose(mat4x4f(subgroupBroadcast(x, 0u), subgroupBroadcast(y, 0u), subgroupBroadcast(x, 1u), subgroupBroadcast(y, 1u))),
     transpose(mat4x4f(subgroupBroadcast(x, 2u), subgroupBroadcast(y, 2u), subgroupBroadcast(x, 3u), subgroupBroadcast(y, 3u))));
 }
-
-fn gatherB(i: vec4u) -> vec4f { return vec4f(B[i.x], B[i.y], B[i.z], B[i.w]); }
 
 @compute @workgroup_size(WG)
 fn general(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32,

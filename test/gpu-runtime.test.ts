@@ -98,6 +98,9 @@ describe('shader imports', () => {
     expect(src).not.toMatch(/^\/\/#import/m);
     expect(src.match(/fn activate\(/g)).toHaveLength(1);
     expect(src.match(/struct Params/g)).toHaveLength(1);
+    // register-block.wgsl imports matmul-params and activation again: still one copy of each.
+    expect(shaderSource('matmul-subgroup').match(/fn storeBlock\(/g)).toHaveLength(1);
+    expect(shaderSource('matmul-subgroup').match(/fn activate\(/g)).toHaveLength(1);
     registerShader('nested', '//#import matmul-params\n//#import activation\n//#import matmul-params\n');
     expect(shaderSource('nested').match(/struct Params/g)).toHaveLength(1);
   });

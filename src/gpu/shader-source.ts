@@ -10,7 +10,7 @@ const sources = new Map<string, string>();
 export const SHADER_FILES = [
   'matmul', 'matmul-blocked', 'matmul-subgroup', 'bit-matmul', 'unary', 'binary', 'reduce', 'xent', 'dropout', 'optim',
   // Imported by the others, never compiled alone.
-  'matmul-params', 'activation',
+  'matmul-params', 'activation', 'register-block',
 ] as const;
 export type ShaderName = (typeof SHADER_FILES)[number];
 
