@@ -1,9 +1,10 @@
 // Weighted sigmoid cross-entropy from logits and its gradient, elementwise:
 //   loss = w · (max(x, 0) − x·z + log(1 + e^−|x|))    (TensorFlow's stable form: no exp overflow for any x)
-//   dx   = dloss · w · (σ(x) − z)      (dloss per element, or one value for all: the gradient of their sum)
+//   dx   = dloss · w · (σ(x) − z)      (dloss per element, per model, or one value for all: the gradient of a sum)
+// For a population the logits are [models, L] and labels and weights [L], shared: element i reads z[i % L].
 
-// dlossStride: 1, or 0 to broadcast dloss[0].
-struct Params { n: u32, dlossStride: u32, _p1: u32, _p2: u32 }
+// dlossMode: 0 broadcasts dloss[0], 1 one per element, 2 one per model (dloss[i / L]).
+struct Params { n: u32, dlossMode: u32, L: u32, _p2: u32 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -28,7 +29,8 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   let i = (wid.x + wid.y * nwg.x) * WG + li;
   if (i >= p.n) { return; }
   let v = x[i];
-  loss[i] = w[i] * (max(v, 0.0) - v * z[i] + log1pSmall(exp(-abs(v))));
+  let j = i % p.L;
+  loss[i] = w[j] * (max(v, 0.0) - v * z[j] + log1pSmall(exp(-abs(v))));
 }
 
 @group(0) @binding(4) var<storage, read> dloss: array<f32>;
@@ -38,5 +40,7 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 fn backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
   let i = (wid.x + wid.y * nwg.x) * WG + li;
   if (i >= p.n) { return; }
-  dx[i] = dloss[i * p.dlossStride] * w[i] * (sigmoid(x[i]) - z[i]);
+  let j = i % p.L;
+  let d = select(select(0u, i, p.dlossMode == 1u), i / p.L, p.dlossMode == 2u);
+  dx[i] = dloss[d] * w[j] * (sigmoid(x[i]) - z[j]);
 }

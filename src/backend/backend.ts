@@ -59,6 +59,43 @@ export interface DropoutSpec {
   stream: number;
 }
 
+/**
+ * Per-model dropout keys for x viewed as [models, rows, cols]: model m keeps with probability keep[m] and draws its
+ * mask from Philox keyed by (seed[m], step[m], stream) over its own logical elements r·width[m] + c (c < width[m]):
+ * its mask is the solo run's, whatever the population's size, its slot or the padding to the widest model.
+ * Elements at c ≥ width[m] (padding) come out 0. The same object may serve every layer of a step (backends cache it).
+ */
+export interface ModelDropoutSpec {
+  models: number;
+  rows: number;
+  cols: number;
+  stream: number;
+  keys: ModelKeys;
+}
+
+export interface ModelKeys {
+  keep: ArrayLike<number>;
+  seed: ArrayLike<number>;
+  step: ArrayLike<number>;
+  width: ArrayLike<number>;
+}
+
+/**
+ * One optimizer step for `models` parameter sets stored back to back (p is [models, per]): model m uses lr[m] and its
+ * own 1-based step t[m] (Adam's bias correction); t[m] = 0 freezes it — its parameters and moments do not change.
+ * The same object may serve every parameter tensor of a step (backends cache its upload).
+ */
+export interface ModelOptimSpec {
+  kind: 'sgd' | 'momentum' | 'adam';
+  models: number;
+  lr: ArrayLike<number>;
+  t: ArrayLike<number>;
+  /** Momentum's μ, Adam's β1. */
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
 export interface AdamSpec {
   lr: number;
   beta1: number;
@@ -98,12 +135,25 @@ export interface Backend {
   binary(op: BinaryOp, a: Storage, aShape: Shape3, b: Storage, bShape: Shape3): Storage;
   /** x viewed as [outer, axis, inner] → [outer, inner]. */
   reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number): Storage;
-  /** Elementwise w · (max(x,0) − x·z + log(1+e^−|x|)): sigmoid cross-entropy from logits, stable for any x. */
-  sigmoidXent(logits: Storage, labels: Storage, weights: Storage): Storage;
-  /** dx = dloss · w · (σ(x) − z); dloss has one element per logit, or one for all (the gradient of their sum). */
-  sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage): Storage;
+  /**
+   * Elementwise w · (max(x,0) − x·z + log(1+e^−|x|)): sigmoid cross-entropy from logits, stable for any x. With
+   * `models` > 1 the logits are [models, L] and labels and weights [L], shared by every model.
+   */
+  sigmoidXent(logits: Storage, labels: Storage, weights: Storage, models?: number): Storage;
+  /**
+   * dx = dloss · w · (σ(x) − z); dloss has one element per logit, one per model (the gradient of each model's
+   * sum), or one for all.
+   */
+  sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage, models?: number): Storage;
   /** y = mask · x / keep with the Philox mask of (seed, step, stream, element); backward is the same call on dy. */
   dropout(x: Storage, spec: DropoutSpec): Storage;
+
+  /** Per-model dropout (see ModelDropoutSpec); backward is the same call on dy. */
+  dropoutModels(x: Storage, spec: ModelDropoutSpec): Storage;
+  /** In place, per-model learning rates, steps and frozen flags (see ModelOptimSpec); v is unused by sgd/momentum. */
+  optimModels(p: Storage, g: Storage, m: Storage | null, v: Storage | null, spec: ModelOptimSpec): void;
+  /** Overwrites data.length elements of s from `offset` (after the work recorded so far that uses s). */
+  write(s: Storage, offset: number, data: ArrayLike<number>): void;
 
   /** In place: p −= lr · g. */
   sgd(p: Storage, g: Storage, lr: number): void;
@@ -202,4 +252,78 @@ export function checkMatmul(a: Storage, b: Storage, s: MatmulSpec): number {
     if (s.bias.length !== bl) throw new ShapeError(`matmul: bias has ${s.bias.length} elements, expected ${bl} (${s.batchBias ? `${s.batch}×` : ''}${s.n})`);
   }
   return s.batch * s.m * s.n;
+}
+
+/** Checks a per-model dropout's operand and keys. */
+export function checkModelDropout(x: Storage, s: ModelDropoutSpec): void {
+  const op = 'dropoutModels';
+  checkSize(op, 'models', s.models);
+  checkSize(op, 'rows', s.rows);
+  checkSize(op, 'cols', s.cols);
+  checkLength(op, `x [${s.models}, ${s.rows}, ${s.cols}]`, x, s.models * s.rows * s.cols);
+  for (const k of ['keep', 'seed', 'step', 'width'] as const) {
+    if (s.keys[k].length < s.models) throw new ShapeError(`${op}: keys.${k} has ${s.keys[k].length} entries for ${s.models} models`);
+  }
+  for (let m = 0; m < s.models; m++) {
+    const keep = s.keys.keep[m], w = s.keys.width[m];
+    if (!(keep > 0 && keep <= 1)) throw new RangeError(`${op}: keep probability of model ${m} must be in (0, 1], got ${keep}`);
+    if (!Number.isInteger(w) || w < 1 || w > s.cols) throw new RangeError(`${op}: width of model ${m} must be an integer in [1, ${s.cols}], got ${w}`);
+    for (const k of ['seed', 'step'] as const) {
+      const v = s.keys[k][m];
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new RangeError(`${op}: ${k} of model ${m} must be an integer in [0, 2^32), got ${v}`);
+    }
+  }
+  if (!Number.isInteger(s.stream) || s.stream < 0 || s.stream > 0xffffffff) throw new RangeError(`${op}: stream must be an integer in [0, 2^32), got ${s.stream}`);
+}
+
+/** Checks a per-model optimizer step; returns the elements per model. */
+export function checkModelOptim(p: Storage, g: Storage, m: Storage | null, v: Storage | null, s: ModelOptimSpec): number {
+  const op = `${s.kind} (per model)`;
+  checkSize(op, 'models', s.models);
+  if (p.length % s.models !== 0) throw new ShapeError(`${op}: ${p.length} parameters do not split into ${s.models} models`);
+  checkLength(op, 'gradient', g, p.length);
+  if (s.kind !== 'sgd') {
+    if (!m) throw new ShapeError(`${op}: needs its first moment / velocity buffer`);
+    checkLength(op, 'm', m, p.length);
+  }
+  if (s.kind === 'adam') {
+    if (!v) throw new ShapeError(`${op}: needs its second moment buffer`);
+    checkLength(op, 'v', v, p.length);
+  }
+  if (s.lr.length < s.models || s.t.length < s.models) throw new ShapeError(`${op}: ${s.lr.length} learning rates and ${s.t.length} steps for ${s.models} models`);
+  for (let i = 0; i < s.models; i++) {
+    if (!Number.isInteger(s.t[i]) || s.t[i] < 0) throw new RangeError(`${op}: step of model ${i} must be an integer ≥ 0 (0 = frozen), got ${s.t[i]}`);
+  }
+  return p.length / s.models;
+}
+
+/** Per-model learning rate and bias corrections [lr, bc1, bc2, active] × models, computed once on the host. */
+export function optimTable(s: ModelOptimSpec): Float64Array {
+  const t = new Float64Array(4 * s.models);
+  for (let m = 0; m < s.models; m++) {
+    const step = s.t[m];
+    t[4 * m] = s.lr[m];
+    t[4 * m + 1] = step > 0 && s.kind === 'adam' ? 1 - s.beta1 ** step : 1;
+    t[4 * m + 2] = step > 0 && s.kind === 'adam' ? 1 - s.beta2 ** step : 1;
+    t[4 * m + 3] = step > 0 ? 1 : 0;
+  }
+  return t;
+}
+
+/** Which dloss layout a sigmoidXentBackward got: 0 one for all, 1 one per logit, 2 one per model. */
+export function xentDlossMode(op: string, logits: Storage, dloss: Storage, models: number): 0 | 1 | 2 {
+  if (dloss.length === logits.length) return 1;
+  if (dloss.length === 1) return 0;
+  if (dloss.length === models) return 2;
+  throw new ShapeError(`${op}: dloss has ${dloss.length} elements; expected 1, ${models} (one per model) or ${logits.length} (one per logit)`);
+}
+
+/** Checks sigmoidXent's operands: logits [models, L], labels and weights [L]; returns L. */
+export function checkXent(op: string, logits: Storage, labels: Storage, weights: Storage, models: number): number {
+  checkSize(op, 'models', models);
+  if (logits.length % models !== 0) throw new ShapeError(`${op}: ${logits.length} logits do not split into ${models} models`);
+  const L = logits.length / models;
+  checkLength(op, 'labels', labels, L);
+  checkLength(op, 'weights', weights, L);
+  return L;
 }

@@ -9,8 +9,9 @@ const sources = new Map<string, string>();
 
 export const SHADER_FILES = [
   'matmul', 'matmul-blocked', 'matmul-subgroup', 'bit-matmul', 'unary', 'binary', 'reduce', 'xent', 'dropout', 'optim',
+  'dropout-models', 'optim-models',
   // Imported by the others, never compiled alone.
-  'matmul-params', 'activation', 'register-block',
+  'matmul-params', 'activation', 'register-block', 'philox',
 ] as const;
 export type ShaderName = (typeof SHADER_FILES)[number];
 

@@ -3,9 +3,9 @@
  * oracle and the fallback without an adapter); in float64 it is the ground truth for finite-difference gradient checks.
  */
 import {
-  checkBinary, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkMatmul, checkReduce, checkSize,
-  type AdamSpec, type Backend, type BinaryOp, type BitMatmulSpec, type DropoutSpec, type MatmulSpec, type ReduceOp, type Shape3,
-  type Storage, type UnaryOp,
+  checkBinary, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkMatmul, checkModelDropout, checkModelOptim, checkReduce,
+  checkSize, checkXent, optimTable, xentDlossMode, type AdamSpec, type Backend, type BinaryOp, type BitMatmulSpec, type DropoutSpec,
+  type MatmulSpec, type ModelDropoutSpec, type ModelOptimSpec, type ReduceOp, type Shape3, type Storage, type UnaryOp,
 } from '../backend.ts';
 import { bitCsr, type BitMatrix } from '../bit-matrix.ts';
 import { CpuBitMatrix, bitMatmulCpu, bitMatmulTransposedCpu } from './bit-matmul.ts';
@@ -144,21 +144,26 @@ export class CpuBackend implements Backend {
     return out;
   }
 
-  sigmoidXent(logits: Storage, labels: Storage, weights: Storage): Storage {
+  sigmoidXent(logits: Storage, labels: Storage, weights: Storage, models = 1): Storage {
+    const L = checkXent('sigmoidXent', logits, labels, weights, models);
     const x = this.d(logits, 'sigmoidXent'), z = this.d(labels, 'sigmoidXent'), w = this.d(weights, 'sigmoidXent');
-    checkLength('sigmoidXent', 'labels', labels, x.length);
-    checkLength('sigmoidXent', 'weights', weights, x.length);
     const out = this.alloc(x.length);
-    for (let i = 0; i < x.length; i++) out.data[i] = w[i] * (Math.max(x[i], 0) - x[i] * z[i] + Math.log1p(Math.exp(-Math.abs(x[i]))));
+    for (let i = 0; i < x.length; i++) {
+      const j = i % L;
+      out.data[i] = w[j] * (Math.max(x[i], 0) - x[i] * z[j] + Math.log1p(Math.exp(-Math.abs(x[i]))));
+    }
     return out;
   }
 
-  sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage): Storage {
+  sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage, models = 1): Storage {
+    const L = checkXent('sigmoidXent backward', logits, labels, weights, models);
+    const mode = xentDlossMode('sigmoidXent backward', logits, dloss, models);
     const x = this.d(logits, 'sigmoidXent'), z = this.d(labels, 'sigmoidXent'), w = this.d(weights, 'sigmoidXent'), g = this.d(dloss, 'sigmoidXent');
-    for (const [n, s] of [['labels', labels], ['weights', weights]] as const) checkLength('sigmoidXent backward', n, s, x.length);
-    if (g.length !== 1) checkLength('sigmoidXent backward', 'dloss', dloss, x.length);
     const out = this.alloc(x.length);
-    for (let i = 0; i < x.length; i++) out.data[i] = g[g.length === 1 ? 0 : i] * w[i] * (sigmoid(x[i]) - z[i]);
+    for (let i = 0; i < x.length; i++) {
+      const j = i % L;
+      out.data[i] = g[mode === 0 ? 0 : mode === 1 ? i : Math.floor(i / L)] * w[j] * (sigmoid(x[i]) - z[j]);
+    }
     return out;
   }
 
@@ -169,6 +174,52 @@ export class CpuBackend implements Backend {
     const out = this.alloc(xd.length);
     for (let i = 0; i < xd.length; i++) out.data[i] = mask[i] ? xd[i] / spec.keep : 0;
     return out;
+  }
+
+  dropoutModels(x: Storage, spec: ModelDropoutSpec): Storage {
+    checkModelDropout(x, spec);
+    const xd = this.d(x, 'dropoutModels');
+    const { models, rows, cols, keys } = spec;
+    const out = this.alloc(xd.length);
+    for (let m = 0; m < models; m++) {
+      const width = keys.width[m], keep = keys.keep[m];
+      const mask = dropoutMask(rows * width, keep, keys.seed[m], keys.step[m], spec.stream);
+      for (let r = 0; r < rows; r++)
+        for (let c = 0; c < width; c++) {
+          const i = (m * rows + r) * cols + c;
+          out.data[i] = mask[r * width + c] ? xd[i] / keep : 0;
+        }
+    }
+    return out;
+  }
+
+  optimModels(p: Storage, g: Storage, m: Storage | null, v: Storage | null, spec: ModelOptimSpec): void {
+    const per = checkModelOptim(p, g, m, v, spec);
+    const table = optimTable(spec);
+    const pd = this.d(p, spec.kind), gd = this.d(g, spec.kind);
+    const md = m ? this.d(m, spec.kind) : null, vd = v ? this.d(v, spec.kind) : null;
+    const { beta1, beta2, eps } = spec;
+    for (let k = 0; k < spec.models; k++) {
+      const [lr, bc1, bc2, active] = table.subarray(4 * k, 4 * k + 4);
+      if (!active) continue;
+      for (let i = k * per; i < (k + 1) * per; i++) {
+        if (spec.kind === 'sgd') pd[i] -= lr * gd[i];
+        else if (spec.kind === 'momentum') {
+          md![i] = beta1 * md![i] + gd[i];
+          pd[i] -= lr * md![i];
+        } else {
+          md![i] = beta1 * md![i] + (1 - beta1) * gd[i];
+          vd![i] = beta2 * vd![i] + (1 - beta2) * gd[i] * gd[i];
+          pd[i] -= (lr * (md![i] / bc1)) / (Math.sqrt(vd![i] / bc2) + eps);
+        }
+      }
+    }
+  }
+
+  write(s: Storage, offset: number, data: ArrayLike<number>): void {
+    const d = this.d(s, 'write');
+    if (!Number.isInteger(offset) || offset < 0 || offset + data.length > d.length) throw new RangeError(`write: ${data.length} values at offset ${offset} do not fit a buffer of ${d.length}`);
+    d.set(data, offset);
   }
 
   sgd(p: Storage, g: Storage, lr: number): void {

@@ -3,9 +3,9 @@
  * the runtime's open batch. Nothing here waits for the GPU except `read`/`readMany`.
  */
 import {
-  checkBinary, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkMatmul, checkReduce, checkSize,
-  type AdamSpec, type Backend, type BinaryOp, type BitMatmulSpec, type DropoutSpec, type MatmulSpec, type ReduceOp, type Shape3,
-  type Storage, type UnaryOp,
+  checkBinary, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkMatmul, checkModelDropout, checkModelOptim, checkReduce,
+  checkSize, checkXent, optimTable, xentDlossMode, type AdamSpec, type Backend, type BinaryOp, type BitMatmulSpec, type DropoutSpec,
+  type MatmulSpec, type ModelDropoutSpec, type ModelKeys, type ModelOptimSpec, type ReduceOp, type Shape3, type Storage, type UnaryOp,
 } from '../backend.ts';
 import { bitCsr, type BitMatrix } from '../bit-matrix.ts';
 import { checkDropout } from '../cpu/cpu-backend.ts';
@@ -226,20 +226,19 @@ export class WebGpuBackend implements Backend {
     throw new Error('reduce: no pass planned');
   }
 
-  sigmoidXent(logits: Storage, labels: Storage, weights: Storage): Storage {
-    checkLength('sigmoidXent', 'labels', labels, logits.length);
-    checkLength('sigmoidXent', 'weights', weights, logits.length);
+  sigmoidXent(logits: Storage, labels: Storage, weights: Storage, models = 1): Storage {
+    const L = checkXent('sigmoidXent', logits, labels, weights, models);
     const out = this.alloc(logits.length, 'sigmoidXent');
-    this.rt.dispatch('xent', 'forward', { WG }, packParams([logits.length]),
+    this.rt.dispatch('xent', 'forward', { WG }, packParams([logits.length, 0, L, 0]),
       [this.b(logits, 'sigmoidXent'), this.b(labels, 'sigmoidXent'), this.b(weights, 'sigmoidXent'), out.buffer], Math.ceil(logits.length / WG));
     return out;
   }
 
-  sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage): Storage {
-    for (const [n, s] of [['labels', labels], ['weights', weights]] as const) checkLength('sigmoidXent backward', n, s, logits.length);
-    if (dloss.length !== 1) checkLength('sigmoidXent backward', 'dloss', dloss, logits.length);
+  sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage, models = 1): Storage {
+    const L = checkXent('sigmoidXent backward', logits, labels, weights, models);
+    const mode = xentDlossMode('sigmoidXent backward', logits, dloss, models);
     const out = this.alloc(logits.length, 'sigmoidXent backward');
-    this.rt.dispatch('xent', 'backward', { WG }, packParams([logits.length, dloss.length === 1 ? 0 : 1]),
+    this.rt.dispatch('xent', 'backward', { WG }, packParams([logits.length, mode, L, 0]),
       [this.b(logits, 'xent'), this.b(labels, 'xent'), this.b(weights, 'xent'), this.b(dloss, 'xent'), out.buffer], Math.ceil(logits.length / WG));
     return out;
   }
@@ -259,6 +258,60 @@ export class WebGpuBackend implements Backend {
     const [ab] = await this.rt.read([{ buffer: out.buffer, bytes: n * 16 }]);
     this.release(out);
     return new Uint32Array(ab);
+  }
+
+  dropoutModels(x: Storage, spec: ModelDropoutSpec): Storage {
+    checkModelDropout(x, spec);
+    const out = this.alloc(x.length, 'dropoutModels');
+    const keys = this.cachedTable(spec.keys, () => {
+      const words = new Uint32Array(4 * spec.models);
+      const f = new Float32Array(words.buffer);
+      for (let m = 0; m < spec.models; m++) {
+        words[4 * m] = spec.keys.seed[m];
+        words[4 * m + 1] = spec.keys.step[m];
+        words[4 * m + 2] = spec.keys.width[m];
+        f[4 * m + 3] = spec.keys.keep[m];
+      }
+      return words;
+    });
+    this.rt.dispatch('dropout-models', 'main', { WG }, packParams([spec.models, spec.rows, spec.cols, spec.stream]),
+      [keys, this.b(x, 'dropoutModels'), out.buffer], Math.ceil(x.length / WG));
+    return out;
+  }
+
+  optimModels(p: Storage, g: Storage, m: Storage | null, v: Storage | null, spec: ModelOptimSpec): void {
+    const per = checkModelOptim(p, g, m, v, spec);
+    const table = this.cachedTable(spec, () => Float32Array.from(optimTable(spec)));
+    // Auto layouts bind only what an entry uses: sgd no moments, momentum one.
+    const bufs = [table, this.b(p, spec.kind), this.b(g, spec.kind)];
+    if (spec.kind !== 'sgd') bufs.push(this.b(m!, spec.kind));
+    if (spec.kind === 'adam') bufs.push(this.b(v!, spec.kind));
+    this.rt.dispatch('optim-models', spec.kind, { WG }, packParams([p.length, per, { f: spec.beta1 }, { f: spec.beta2 }, { f: spec.eps }, 0, 0, 0]), bufs, Math.ceil(p.length / WG));
+  }
+
+  /**
+   * Per-step tables (dropout keys, optimizer rates) are uploaded once per spec object: every layer and parameter of
+   * a step passes the same object. Two live tables (one of each kind per step); older ones return to the pool.
+   */
+  private tables: { key: object; buffer: GPUBuffer }[] = [];
+  private cachedTable(key: ModelKeys | ModelOptimSpec, make: () => Float32Array | Uint32Array): GPUBuffer {
+    const hit = this.tables.find((t) => t.key === key);
+    if (hit) return hit.buffer;
+    const data = make();
+    const buffer = this.rt.createStorage(Math.max(16, data.byteLength), 'per-model table');
+    this.rt.upload(buffer, data);
+    this.tables.push({ key, buffer });
+    if (this.tables.length > 4) this.rt.pool.release(this.tables.shift()!.buffer);
+    return buffer;
+  }
+
+  write(s: Storage, offset: number, data: ArrayLike<number>): void {
+    const buf = this.b(s, 'write');
+    if (!Number.isInteger(offset) || offset < 0 || offset + data.length > s.length) throw new RangeError(`write: ${data.length} values at offset ${offset} do not fit a buffer of ${s.length}`);
+    // Recorded work that reads s must see the old values: submit it before the queue write lands.
+    this.rt.flush();
+    const f = data instanceof Float32Array ? data : Float32Array.from(data);
+    this.rt.device.queue.writeBuffer(buf, offset * 4, f.buffer, f.byteOffset, f.byteLength);
   }
 
   sgd(p: Storage, g: Storage, lr: number): void {
