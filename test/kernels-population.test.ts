@@ -66,7 +66,7 @@ describe('per-model optimizer steps', () => {
     for (const be of [g, cpu] as Backend[]) {
       const [p, gr, m, v] = [p0, g0, m0, v0].map((a) => be.upload(a));
       be.optimModels(p, gr, kind === 'sgd' ? null : m, kind === 'adam' ? v : null, spec);
-      be.optimModels(p, gr, kind === 'sgd' ? null : m, kind === 'adam' ? v : null, { ...spec, t: spec.t.map((t) => (t ? t + 1 : 0)) });
+      be.optimModels(p, gr, kind === 'sgd' ? null : m, kind === 'adam' ? v : null, { ...spec, t: Array.from(spec.t, (t) => (t ? t + 1 : 0)) });
       results.push((await be.readMany([p, m, v])) as Float32Array[]);
     }
     for (let k = 0; k < 3; k++) expectClose(results[0][k], results[1][k], { atol: 1e-6, rtol: 1e-5 }, `${kind} buffer ${k}`);

@@ -3,7 +3,7 @@
  * the output's gradient to its inputs' (micrograd's layout). Shapes are rank ≤ 3; broadcasting aligns trailing axes,
  * and a broadcast input's gradient is summed back over the axes it was stretched along.
  */
-import type { Activation, BinaryOp, UnaryOp } from '../backend/backend.ts';
+import type { Activation, BinaryOp, ModelKeys, UnaryOp } from '../backend/backend.ts';
 import { ShapeError } from '../backend/backend.ts';
 import { Tensor, shape3 } from './tensor.ts';
 
@@ -295,3 +295,42 @@ export function dropout(x: Tensor, keep: number, key: DropoutKey): Tensor {
   return y.record([x], (g) => [out(g, g.be.dropout(g.storage, spec), x.shape)]);
 }
 
+
+// ---- the model axis (populations) ----
+
+/**
+ * Dropout for a population: x is [models, rows, cols]; model m keeps with keys.keep[m] and draws its own mask from
+ * (seed[m], step[m], stream) over its first width[m] columns — its solo run's mask — and zeroes the padding.
+ */
+export function dropoutModels(x: Tensor, keys: ModelKeys, stream: number): Tensor {
+  sameBackend('dropoutModels', x);
+  if (x.shape.length !== 3) throw new ShapeError(`dropoutModels: x [${x.shape.join(', ')}] must be [models, rows, cols]`);
+  const [models, rows, cols] = x.shape;
+  const spec = { models, rows, cols, stream, keys };
+  const y = out(x, x.be.dropoutModels(x.storage, spec), x.shape);
+  return y.record([x], (g) => [out(g, g.be.dropoutModels(g.storage, spec), x.shape)], 'dropoutModels');
+}
+
+/**
+ * One weighted sigmoid cross-entropy per model: logits [models, rows, K], labels and weights [rows, K] shared by all.
+ * Returns [models]: each model's sum (or mean over its rows × K — never divided by the number of models), so a
+ * member's loss and gradient are its solo run's. Backward hands each model's scalar gradient to the kernel.
+ */
+export function sigmoidCrossEntropyModels(logits: Tensor, labels: Tensor, weights: Tensor, reduction: 'sum' | 'mean' = 'sum'): Tensor {
+  sameBackend('sigmoidCrossEntropyModels', logits, labels, weights);
+  const models = logits.shape.length === 3 ? logits.shape[0] : 1;
+  const L = logits.size / models;
+  for (const [n, t] of [['labels', labels], ['weights', weights]] as const) {
+    if (t.size !== L) throw new ShapeError(`sigmoidCrossEntropyModels: ${n} [${t.shape.join(', ')}] do not match one model's logits [${logits.shape.slice(-2).join(', ')}]`);
+  }
+  const be = logits.be;
+  const e = be.sigmoidXent(logits.storage, labels.storage, weights.storage, models);
+  const y = out(logits, be.reduce(reduction, e, models, L, 1), [models]);
+  be.release(e);
+  return y.record([logits], (g) => {
+    const dl = reduction === 'mean' ? be.unary('scale', g.storage, 1 / L) : g.storage;
+    const dx = out(g, be.sigmoidXentBackward(logits.storage, labels.storage, weights.storage, dl, models), logits.shape);
+    if (dl !== g.storage) be.release(dl);
+    return [dx];
+  }, 'sigmoidCrossEntropyModels');
+}

@@ -6,20 +6,12 @@
  * book's loop fed each from the input). One task, or `'all'` for one network with a logit per task.
  * A training step never reads back; the loss is read once per epoch.
  */
-import { sigmoidCrossEntropy, add } from '../autograd/ops.ts';
-import { keep, tidy } from '../autograd/scope.ts';
-import { Tensor } from '../autograd/tensor.ts';
 import type { Backend } from '../backend/backend.ts';
-import { selectRows } from '../data/sparse-bits.ts';
 import type { DataSplit, MoleculeDataset } from '../data/tox21.ts';
-import { accuracy } from '../metrics/accuracy.ts';
-import { rocAuc } from '../metrics/roc-auc.ts';
-import { meanSplitScores, SPLITS, type SplitName, type SplitScores } from '../metrics/split-scores.ts';
-import { Adam } from '../optim/optimizer.ts';
-import { minibatches } from '../train/minibatches.ts';
-import { predictBatches } from '../train/predict.ts';
+import { type SplitName, type SplitScores } from '../metrics/split-scores.ts';
+import { estimateNetworkMemory } from '../nn/memory.ts';
 import { BOOK_DEFAULTS, checkHyperparams, type FcnHyperparams, type TrainingMode } from './hyperparams.ts';
-import { Tox21Net } from './network.ts';
+import { groupShape, memberOf, shapeKey, Tox21Population } from './population.ts';
 
 export { SPLITS as SPLIT_NAMES, type SplitName, type SplitScores } from '../metrics/split-scores.ts';
 
@@ -34,6 +26,8 @@ export interface EvalOptions extends Partial<FcnHyperparams> {
   /** A task name, or 'all' for a multitask network. Default: the first task (NR-AR in Tox21). */
   task?: string;
   seed?: number;
+  /** Seed of the shuffled batch order (modern mode); default `seed`. */
+  dataSeed?: number;
   mode?: TrainingMode;
   onEpoch?: (e: EpochReport) => void;
 }
@@ -46,6 +40,10 @@ export interface FcnResult {
   hyperparameters: FcnHyperparams;
   /** 'failed' when the loss became NaN or infinite; metrics are then NaN. */
   status: 'ok' | 'failed';
+  /** Why it failed ("loss became NaN at epoch 3"). */
+  reason?: string;
+  /** Models trained at once with this one (1: a solo run). */
+  population?: number;
   metrics: Record<SplitName, SplitScores>;
   /** With task 'all': the metrics of each task. */
   tasks?: Record<string, Record<SplitName, SplitScores>>;
@@ -55,105 +53,123 @@ export interface FcnResult {
 }
 
 export async function evalTox21Hyperparams(be: Backend, data: { dataset: MoleculeDataset; split: DataSplit }, opts: EvalOptions = {}): Promise<FcnResult> {
-  const { dataset, split } = data;
+  const h = withDefaults(opts);
+  const [r] = await evalTox21Population(be, data, [{ h, mode: opts.mode ?? 'book', seed: opts.seed ?? 0, task: opts.task ?? data.dataset.tasks[0] }], {
+    dataSeed: opts.dataSeed,
+    onEpoch: opts.onEpoch && ((e) => opts.onEpoch!({ epoch: e.epoch, loss: e.loss[0], seconds: e.seconds })),
+  });
+  return r;
+}
+
+/** The book's defaults overridden by whatever hyperparameters `o` sets. */
+export function withDefaults(o: Partial<FcnHyperparams>): FcnHyperparams {
   const h: FcnHyperparams = { ...BOOK_DEFAULTS };
-  for (const k of Object.keys(BOOK_DEFAULTS) as (keyof FcnHyperparams)[]) if (opts[k] !== undefined) (h as unknown as Record<string, unknown>)[k] = opts[k];
+  for (const k of Object.keys(BOOK_DEFAULTS) as (keyof FcnHyperparams)[]) if (o[k] !== undefined) (h as unknown as Record<string, unknown>)[k] = o[k];
   checkHyperparams(h);
-  const mode = opts.mode ?? 'book';
-  const seed = opts.seed ?? 0;
-  const T = dataset.tasks.length;
-  const taskName = opts.task ?? dataset.tasks[0];
-  const taskIdx = taskName === 'all' ? null : dataset.tasks.indexOf(taskName);
-  if (taskIdx === -1) throw new RangeError(`unknown task "${taskName}"; the dataset has ${dataset.tasks.join(', ')} (or use 'all')`);
-  const tasks = taskIdx === null ? dataset.tasks.map((_, i) => i) : [taskIdx];
-  const K = tasks.length;
-  if (split.train.length === 0) throw new RangeError('the training split is empty');
+  return h;
+}
 
-  // Labels and loss weights of the training rows, [rows, K].
-  const columns = (a: Float32Array | Uint8Array, rows: Uint32Array) => {
-    const out = new Float32Array(rows.length * K);
-    rows.forEach((r, i) => tasks.forEach((t, j) => (out[i * K + j] = a[r * T + t])));
-    return out;
-  };
-  const trainY = columns(dataset.y, split.train);
-  // Without weightPositives the book weighs every row 1; a multitask net still gives missing labels weight 0.
-  const trainW = h.weightPositives ? columns(dataset.w, split.train) : K > 1 ? columns(dataset.labelled, split.train) : new Float32Array(split.train.length).fill(1);
-  const trainBits = selectRows(dataset.features, split.train);
+export interface RunSpec {
+  h: FcnHyperparams;
+  mode: TrainingMode;
+  seed: number;
+  task: string;
+}
 
-  const net = new Tox21Net(be, dataset.features.nBits, K, h, mode, seed).train();
-  const opt = new Adam(net.parameters(), { lr: h.learningRate });
-  const reduction = mode === 'book' ? 'sum' : 'mean';
-  const lossCurve: number[] = [];
-  let failed = false;
-  const t0 = performance.now();
-  try {
-    for (let epoch = 0; epoch < h.nEpochs && !failed; epoch++) {
-      const te = performance.now();
-      const batches = minibatches(split.train.length, h.batchSize, { shuffle: mode === 'modern', seed, epoch });
-      let total: Tensor | null = null;
-      for (const idx of batches) {
-        const next: Tensor = tidy(() => {
-          opt.zeroGrad();
-          const bits = selectRows(trainBits, idx);
-          const y = Tensor.from(be, pick(trainY, idx, K), [idx.length, K]);
-          const w = Tensor.from(be, pick(trainW, idx, K), [idx.length, K]);
-          const loss = sigmoidCrossEntropy(net.forward(bits), y, w, reduction);
-          loss.backward();
-          opt.step();
-          return total ? add(total, loss) : loss;
-        });
-        total?.dispose();
-        total = keep(next);
-      }
-      const sum = (await total!.data())[0];
-      total!.dispose();
-      const perExample = reduction === 'sum' ? sum / split.train.length : sum / batches.length;
-      lossCurve.push(perExample);
-      if (!Number.isFinite(perExample)) failed = true;
-      opts.onEpoch?.({ epoch, loss: perExample, seconds: (performance.now() - te) / 1000 });
-    }
-    const t1 = performance.now();
-    const perTask: Record<string, Record<SplitName, SplitScores>> = {};
-    for (const t of tasks) perTask[dataset.tasks[t]] = {} as Record<SplitName, SplitScores>;
-    net.train(false);
-    for (const s of SPLITS) {
-      const rows = split[s];
-      const bits = selectRows(dataset.features, rows);
-      const logits = failed || rows.length === 0 ? null : await predictBatches(be, rows.length, 1024, (idx) => net.forward(selectRows(bits, idx)));
-      tasks.forEach((t, j) => {
-        const y = Float64Array.from(rows, (r) => dataset.y[r * T + t]);
-        const w = Float64Array.from(rows, (r) => dataset.w[r * T + t]);
-        const score = logits ? Float64Array.from(rows, (_, i) => logits[i * K + j]) : null;
-        perTask[dataset.tasks[t]][s] = score
-          ? { weightedAccuracy: accuracy(y, Uint8Array.from(score, (v) => (v > 0 ? 1 : 0)), w), rocAuc: rocAuc(y, score, w) }
-          : { weightedAccuracy: Number.NaN, rocAuc: Number.NaN };
+export interface PopulationOptions {
+  /** Most models trained at once (1 = one run after another). Default: what fits, at most 64. */
+  maxModels?: number;
+  /** Shared batch order seed of each population; default the first member's seed. */
+  dataSeed?: number;
+  /** After every epoch of a population: each member's loss (NaN when it did not train). */
+  onEpoch?: (e: { epoch: number; loss: Float64Array; seconds: number; models: number[] }) => void;
+  /** Called when a run's result is ready. */
+  onResult?: (r: FcnResult, index: number) => void;
+}
+
+export const DEFAULT_MAX_MODELS = 64;
+
+/**
+ * Trains every run, grouping those that share a step's shape into populations of at most `maxModels` (fewer when
+ * memory says so) — one set of dispatches per step for each population. Results come back in the runs' order.
+ */
+export async function evalTox21Population(be: Backend, data: { dataset: MoleculeDataset; split: DataSplit }, runs: RunSpec[], opts: PopulationOptions = {}): Promise<FcnResult[]> {
+  const cap = opts.maxModels ?? DEFAULT_MAX_MODELS;
+  if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`population size must be a positive integer, got ${cap}`);
+  const groups = new Map<string, number[]>();
+  runs.forEach((r, i) => {
+    checkHyperparams(r.h);
+    const key = shapeKey(groupShape(r.h, r.mode, r.task));
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const results: FcnResult[] = new Array(runs.length);
+  for (const idx of groups.values()) {
+    const first = runs[idx[0]];
+    const width = Math.max(...idx.map((i) => runs[i].h.nHidden));
+    const fit = Math.min(cap, modelsThatFit(be, data.dataset, first, width));
+    // Longest runs together, so a population whose short members finished early is not kept alive by one long one.
+    const order = [...idx].sort((a, b) => runs[b].h.nEpochs - runs[a].h.nEpochs || a - b);
+    for (let s = 0; s < order.length; s += fit) {
+      const chunk = order.slice(s, s + fit);
+      const out = await trainChunk(be, data, chunk.map((i) => runs[i]), opts);
+      chunk.forEach((i, j) => {
+        results[i] = out[j];
+        opts.onResult?.(out[j], i);
       });
     }
-    const metrics = meanSplitScores(Object.values(perTask));
-    const t2 = performance.now();
-    return {
-      model: 'fcn',
-      task: taskName,
-      mode,
-      seed,
-      hyperparameters: h,
-      status: failed ? 'failed' : 'ok',
-      metrics,
-      ...(K > 1 ? { tasks: perTask } : {}),
-      lossCurve,
-      seconds: { train: (t1 - t0) / 1000, predict: (t2 - t1) / 1000, perEpoch: (t1 - t0) / 1000 / Math.max(1, lossCurve.length) },
-      split: { train: split.train.length, valid: split.valid.length, test: split.test.length },
-    };
+  }
+  return results;
+}
+
+/** The most models of this shape whose buffers fit the backend (at least 1: a single model too large says so). */
+export function modelsThatFit(be: Backend, dataset: MoleculeDataset, r: RunSpec, width: number): number {
+  const K = r.task === 'all' ? dataset.tasks.length : 1;
+  const limit = (be as unknown as { rt?: { maxStorageBytes?: number } }).rt?.maxStorageBytes ?? 2 ** 31;
+  const est = (models: number) => estimateNetworkMemory({ inputs: dataset.features.nBits, hidden: width, layers: r.h.nLayers, outputs: K, models, batch: Math.max(r.h.batchSize, 1024) }).largest.bytes;
+  let lo = 1, hi = 4096;
+  if (est(1) > limit) return 1; // Tox21Population's own check names the problem.
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (est(mid) <= limit) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+async function trainChunk(be: Backend, data: { dataset: MoleculeDataset; split: DataSplit }, runs: RunSpec[], opts: PopulationOptions): Promise<FcnResult[]> {
+  const shape = groupShape(runs[0].h, runs[0].mode, runs[0].task);
+  const pop = new Tox21Population(be, data, shape, runs.map((r) => memberOf(r.h, r.seed)), { dataSeed: opts.dataSeed });
+  try {
+    const t0 = performance.now();
+    const trainEnd = new Float64Array(runs.length);
+    await pop.trainer.fit((e) => {
+      const now = (performance.now() - t0) / 1000;
+      for (const m of [...e.finished, ...e.failed]) trainEnd[m] = now;
+      opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, seconds: e.seconds, models: e.trained });
+    });
+    const t1 = performance.now();
+    const failed = new Set(pop.trainer.status.flatMap((s, m) => (s === 'failed' ? [m] : [])));
+    const scores = await pop.score(undefined, failed);
+    const predict = (performance.now() - t1) / 1000;
+    return runs.map((r, m) => {
+      const lossCurve = pop.trainer.lossCurves[m];
+      return {
+        model: 'fcn' as const,
+        task: r.task,
+        mode: r.mode,
+        seed: r.seed,
+        hyperparameters: r.h,
+        status: failed.has(m) ? ('failed' as const) : ('ok' as const),
+        ...(failed.has(m) ? { reason: pop.trainer.reasons[m]! } : {}),
+        metrics: scores[m].metrics,
+        ...(scores[m].tasks ? { tasks: scores[m].tasks } : {}),
+        lossCurve,
+        seconds: { train: trainEnd[m], predict, perEpoch: trainEnd[m] / Math.max(1, lossCurve.length) },
+        split: { train: data.split.train.length, valid: data.split.valid.length, test: data.split.test.length },
+        population: runs.length,
+      };
+    });
   } finally {
-    opt.dispose();
-    net.dispose();
+    pop.dispose();
   }
 }
-
-/** Rows `idx` of a [rows, K] array. */
-function pick(a: Float32Array, idx: Uint32Array, K: number): Float32Array {
-  const out = new Float32Array(idx.length * K);
-  idx.forEach((r, i) => out.set(a.subarray(r * K, r * K + K), i * K));
-  return out;
-}
-

@@ -41,3 +41,19 @@ export async function predictLogits(be: Backend, model: Module, rows: number, co
 export function sigmoidOf(logits: ArrayLike<number>): Float32Array {
   return Float32Array.from(logits, (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))));
 }
+
+/**
+ * A population's outputs on rows 0..rows-1, in batches with dropout off: [models][rows × outputs], from one readback.
+ * Each batch's output is [models, batch, outputs]; they are regrouped per model on the host.
+ */
+export async function predictModels(be: Backend, models: number, outputs: number, rows: number, forward: (idx: Uint32Array) => Tensor, batchSize = 1024): Promise<Float32Array[]> {
+  const all = await predictBatches(be, rows, batchSize, forward);
+  const per = Array.from({ length: models }, () => new Float32Array(rows * outputs));
+  let off = 0;
+  for (let s = 0; s < rows; s += batchSize) {
+    const b = Math.min(batchSize, rows - s);
+    for (let m = 0; m < models; m++) per[m].set(all.subarray(off + m * b * outputs, off + (m + 1) * b * outputs), s * outputs);
+    off += models * b * outputs;
+  }
+  return per;
+}

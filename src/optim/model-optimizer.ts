@@ -1,0 +1,101 @@
+/**
+ * The optimizer of a population: every parameter tensor has a leading model axis [models, …], and each model has its
+ * own learning rate, its own step count (Adam's bias correction) and can be frozen — a pruned, finished or failed
+ * trial keeps its weights and moments while the others train on in the same dispatches. A slot can be reset for a
+ * new member (moments zeroed, step count back to 0), which is how a pruned trial's slot is refilled.
+ * One `optimModels` dispatch per parameter tensor, all sharing one per-step table (src/backend: ModelOptimSpec).
+ */
+import { keep } from '../autograd/scope.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import type { ModelOptimSpec } from '../backend/backend.ts';
+import { missingGradientGuard, type MissingGradPolicy } from './missing-grad.ts';
+
+export interface ModelOptimizerOptions {
+  kind?: ModelOptimSpec['kind'];
+  /** One learning rate per model. */
+  lr: ArrayLike<number>;
+  /** Adam's β1 (TensorFlow's default 0.9) or momentum's μ. */
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** What a parameter without a gradient at `step()` does: throw (default), warn once, or pass. */
+  missingGradients?: MissingGradPolicy;
+}
+
+export class ModelOptimizer {
+  readonly kind: ModelOptimSpec['kind'];
+  readonly lr: Float64Array;
+  /** Steps taken by each model (its Adam t). */
+  readonly steps: Uint32Array;
+  /** Whether each model still trains. */
+  readonly active: Uint8Array;
+  private readonly slots: Tensor[][];
+  private readonly beta1: number;
+  private readonly beta2: number;
+  private readonly eps: number;
+  private readonly guard: (params: readonly Tensor[]) => void;
+
+  constructor(readonly params: Tensor[], readonly models: number, opts: ModelOptimizerOptions) {
+    this.kind = opts.kind ?? 'adam';
+    if (opts.lr.length !== models) throw new RangeError(`ModelOptimizer: ${opts.lr.length} learning rates for ${models} models`);
+    for (const p of params) {
+      if (!p.requiresGrad) throw new Error(`ModelOptimizer: parameter ${p.name || `[${p.shape.join(', ')}]`} does not require a gradient`);
+      if (p.shape[0] !== models || p.shape.length < 2) throw new RangeError(`ModelOptimizer: parameter ${p.name} [${p.shape.join(', ')}] needs a leading model axis of ${models}`);
+    }
+    this.lr = Float64Array.from(opts.lr);
+    for (let m = 0; m < models; m++) if (!(this.lr[m] > 0) || !Number.isFinite(this.lr[m])) throw new RangeError(`ModelOptimizer: learning rate of model ${m} must be a positive number, got ${this.lr[m]}`);
+    this.steps = new Uint32Array(models);
+    this.active = new Uint8Array(models).fill(1);
+    this.beta1 = opts.beta1 ?? (this.kind === 'momentum' ? 0.9 : 0.9);
+    this.beta2 = opts.beta2 ?? 0.999;
+    this.eps = opts.eps ?? 1e-8;
+    const nSlots = this.kind === 'adam' ? 2 : this.kind === 'momentum' ? 1 : 0;
+    this.slots = params.map((p) => Array.from({ length: nSlots }, () => keep(Tensor.zeros(p.be, p.shape))));
+    this.guard = missingGradientGuard(opts.missingGradients ?? 'error');
+  }
+
+  /** One update of every active model, in one dispatch per parameter tensor. */
+  step(): void {
+    this.guard(this.params);
+    const t = new Uint32Array(this.models);
+    for (let m = 0; m < this.models; m++) if (this.active[m]) t[m] = ++this.steps[m];
+    if (!t.some((v) => v > 0)) return;
+    const spec: ModelOptimSpec = { kind: this.kind, models: this.models, lr: this.lr, t, beta1: this.beta1, beta2: this.beta2, eps: this.eps };
+    this.params.forEach((p, i) => {
+      if (!p.grad) return;
+      p.check('optimizer step');
+      const [m, v] = this.slots[i];
+      p.be.optimModels(p.storage, p.grad.storage, m?.storage ?? null, v?.storage ?? null, spec);
+    });
+  }
+
+  zeroGrad(): void {
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  freeze(m: number): void {
+    this.active[m] = 0;
+  }
+
+  /** Slot m starts over for a new member: its learning rate, step 0, zero moments. Its weights are the caller's. */
+  reset(m: number, lr: number): void {
+    if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`ModelOptimizer: learning rate must be a positive number, got ${lr}`);
+    this.lr[m] = lr;
+    this.steps[m] = 0;
+    this.active[m] = 1;
+    for (const slots of this.slots) {
+      for (const s of slots) {
+        const per = s.size / this.models;
+        s.be.write(s.storage, m * per, new Float32Array(per));
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const s of this.slots.flat()) s.dispose();
+    this.slots.length = 0;
+  }
+}

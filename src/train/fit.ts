@@ -1,0 +1,186 @@
+/**
+ * The training loop — the only one: the Tox21 study, its search pools, the benchmark and the browser page all train
+ * through it. It trains a population of M networks (M = 1 is a solo run) on shared minibatches, one epoch per call:
+ * each step is one forward, one backward and one optimizer dispatch per parameter tensor for all models, with no
+ * readback; each model's summed loss stays on the device and is read once per epoch, as M numbers.
+ *
+ * Per model: how many epochs it trains (a finished model is frozen: its weights stop changing while the others go
+ * on), whether it failed (a NaN/Inf loss freezes it and leaves the others untouched), and a stop for pruning. A
+ * stopped slot can take a new member (`replace`), which starts at epoch 0 on the population's next epoch.
+ * Data order: the book's file order, or a shuffle per epoch from `dataSeed` — a seed of its own, separate from each
+ * model's init and dropout seed, so a solo run with the same data seed sees a member's batches.
+ */
+import { add, sigmoidCrossEntropyModels } from '../autograd/ops.ts';
+import { keep, tidy } from '../autograd/scope.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import type { Backend } from '../backend/backend.ts';
+import type { BitRows } from '../autograd/sparse-linear.ts';
+import type { PopulationMember, PopulationMlp } from '../nn/population-mlp.ts';
+import type { ModelOptimizer } from '../optim/model-optimizer.ts';
+import { minibatches } from './minibatches.ts';
+
+/** What the loop trains on: rows with K outputs each, inputs built per batch (inside the step's tidy scope). */
+export interface TrainingSet<X extends BitRows | Tensor = BitRows | Tensor> {
+  rows: number;
+  outputs: number;
+  /** [rows, outputs] labels and loss weights (0 for a missing label). */
+  labels: Float32Array;
+  weights: Float32Array;
+  input(idx: Uint32Array): X;
+}
+
+export interface FitOptions {
+  batchSize: number;
+  /** 'sum' over the batch (the book) or 'mean' over its rows × outputs; always per model. */
+  reduction: 'sum' | 'mean';
+  shuffle: boolean;
+  dataSeed: number;
+  /** Epochs each model trains. */
+  epochs: ArrayLike<number>;
+}
+
+export type MemberStatus = 'running' | 'done' | 'failed' | 'stopped';
+
+export interface EpochReport {
+  /** Epochs the population has run (1-based). */
+  epoch: number;
+  /** Mean training loss per example of each model over this epoch; NaN for models that did not train in it. */
+  loss: Float64Array;
+  /** Models that trained in this epoch. */
+  trained: number[];
+  /** Models that failed in this epoch (their loss became NaN or infinite). */
+  failed: number[];
+  /** Models that reached their epochs in this epoch. */
+  finished: number[];
+  seconds: number;
+  /** Dispatches recorded in this epoch, when the backend counts them (WebGPU). */
+  steps: number;
+}
+
+export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
+  readonly models: number;
+  readonly status: MemberStatus[];
+  /** Epochs trained by each model. */
+  readonly epochsDone: Uint32Array;
+  readonly epochs: Uint32Array;
+  /** Each model's loss per epoch. */
+  readonly lossCurves: number[][];
+  /** Why each failed model failed. */
+  readonly reasons: (string | null)[];
+  private epochCount = 0;
+  private readonly ones: Tensor;
+
+  constructor(readonly be: Backend, readonly net: PopulationMlp, readonly opt: ModelOptimizer, readonly data: TrainingSet<X>, readonly options: FitOptions) {
+    this.models = net.models;
+    if (opt.models !== this.models) throw new RangeError(`PopulationTrainer: the optimizer has ${opt.models} models, the network ${this.models}`);
+    if (options.epochs.length !== this.models) throw new RangeError(`PopulationTrainer: ${options.epochs.length} epoch counts for ${this.models} models`);
+    if (data.rows === 0) throw new RangeError('PopulationTrainer: the training set has no rows');
+    if (data.labels.length !== data.rows * data.outputs || data.weights.length !== data.rows * data.outputs) {
+      throw new RangeError(`PopulationTrainer: labels (${data.labels.length}) and weights (${data.weights.length}) must hold rows × outputs = ${data.rows} × ${data.outputs}`);
+    }
+    this.epochs = Uint32Array.from(options.epochs);
+    this.epochs.forEach((e, m) => {
+      if (!(e >= 1)) throw new RangeError(`PopulationTrainer: model ${m} must train at least 1 epoch, got ${options.epochs[m]}`);
+    });
+    this.status = Array.from({ length: this.models }, () => 'running' as MemberStatus);
+    this.epochsDone = new Uint32Array(this.models);
+    this.lossCurves = Array.from({ length: this.models }, () => []);
+    this.reasons = Array.from({ length: this.models }, () => null);
+    this.ones = keep(Tensor.from(be, new Float32Array(this.models).fill(1), [this.models]));
+  }
+
+  running(): number {
+    return this.status.filter((s) => s === 'running').length;
+  }
+
+  /** Freezes model m (pruned): it trains no more and its slot may be replaced. */
+  stop(m: number): void {
+    if (this.status[m] !== 'running') return;
+    this.status[m] = 'stopped';
+    this.freeze(m);
+  }
+
+  /** Slot m takes a new member, trained from epoch 0 for `epochs` epochs starting with the next epoch. */
+  replace(m: number, member: PopulationMember, lr: number, epochs: number): void {
+    if (this.status[m] === 'running') throw new Error(`PopulationTrainer: slot ${m} is still training`);
+    if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`PopulationTrainer: a member must train at least 1 epoch, got ${epochs}`);
+    this.net.resetSlot(m, member);
+    this.opt.reset(m, lr);
+    this.status[m] = 'running';
+    this.epochsDone[m] = 0;
+    this.epochs[m] = epochs;
+    this.lossCurves[m] = [];
+    this.reasons[m] = null;
+  }
+
+  private freeze(m: number): void {
+    this.opt.freeze(m);
+    this.net.active[m] = 0;
+  }
+
+  /** Trains one epoch of every running model; reads the models' losses back once. */
+  async epoch(): Promise<EpochReport> {
+    const t0 = performance.now();
+    const trained = this.status.flatMap((s, m) => (s === 'running' ? [m] : []));
+    const loss = new Float64Array(this.models).fill(Number.NaN);
+    if (trained.length === 0) return { epoch: this.epochCount, loss, trained, failed: [], finished: [], seconds: 0, steps: 0 };
+    const { batchSize, reduction, shuffle, dataSeed } = this.options;
+    const batches = minibatches(this.data.rows, batchSize, { shuffle, seed: dataSeed, epoch: this.epochCount });
+    this.epochCount++;
+    this.net.train(true);
+    let total: Tensor | null = null;
+    const K = this.data.outputs;
+    for (const idx of batches) {
+      const next: Tensor = tidy(() => {
+        this.opt.zeroGrad();
+        const y = Tensor.from(this.be, gather(this.data.labels, idx, K), [idx.length, K]);
+        const w = Tensor.from(this.be, gather(this.data.weights, idx, K), [idx.length, K]);
+        const l = sigmoidCrossEntropyModels(this.net.forward(this.data.input(idx)), y, w, reduction);
+        l.backward(this.ones);
+        this.opt.step();
+        return total ? add(total, l) : l;
+      });
+      total?.dispose();
+      total = keep(next);
+    }
+    const sums = await total!.data();
+    total!.dispose();
+    const failed: number[] = [], finished: number[] = [];
+    for (const m of trained) {
+      const perExample = reduction === 'sum' ? sums[m] / this.data.rows : sums[m] / batches.length;
+      loss[m] = perExample;
+      this.lossCurves[m].push(perExample);
+      this.epochsDone[m]++;
+      if (!Number.isFinite(perExample)) {
+        this.status[m] = 'failed';
+        this.reasons[m] = `loss became ${Number.isNaN(perExample) ? 'NaN' : 'infinite'} at epoch ${this.epochsDone[m]}`;
+        this.freeze(m);
+        failed.push(m);
+      } else if (this.epochsDone[m] >= this.epochs[m]) {
+        this.status[m] = 'done';
+        this.freeze(m);
+        finished.push(m);
+      }
+    }
+    return { epoch: this.epochCount, loss, trained, failed, finished, seconds: (performance.now() - t0) / 1000, steps: batches.length };
+  }
+
+  /** Trains until no model is running. */
+  async fit(onEpoch?: (r: EpochReport) => void | Promise<void>): Promise<void> {
+    while (this.running() > 0) {
+      const r = await this.epoch();
+      await onEpoch?.(r);
+    }
+  }
+
+  dispose(): void {
+    this.ones.dispose();
+  }
+}
+
+/** Rows `idx` of a [rows, K] array. */
+function gather(a: Float32Array, idx: Uint32Array, K: number): Float32Array {
+  const out = new Float32Array(idx.length * K);
+  idx.forEach((r, i) => out.set(a.subarray(r * K, r * K + K), i * K));
+  return out;
+}
