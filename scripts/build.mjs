@@ -7,11 +7,16 @@
  *   tree-worker.browser.js      Web Worker that grows forest trees
  *   RDKit_minimal.wasm          copied from @rdkit/rdkit; the dataset worker finds it beside itself
  *   shadergrad.node.js          src/node-api.ts for Node (Dawn, worker threads); WGSL embedded too
- *   molecule-worker.js, tree-worker.js, tree-worker-boot.mjs   the Node bundle's worker threads, beside it
+ *   molecule-worker.js, tree-worker.js, tree-worker-boot.mjs   the Node bundles' worker threads, beside them
+ *   cli.js, cli-*.js            the `shadergrad` command (src/cli/main.ts) for plain Node, WGSL embedded; each command
+ *                               a chunk loaded when run, so `--help` loads neither Dawn, RDKit nor a database driver
  *   web/                        index.html (Tox21 training page), bench.html; their scripts import ../shadergrad.browser.js
  *   types/                      declarations (tsc), entry types/src/browser/index.d.ts and types/src/node-api.d.ts
  * The browser outputs may import nothing from Node: a static `node:` import there fails the build, naming the file
- * that pulled it in. Exported as `build()` for the browser tests, which build into a temporary folder.
+ * that pulled it in. The Node outputs import their npm dependencies (webgpu, @rdkit/rdkit, better-sqlite3, pg, and
+ * the optional bench peers) from node_modules at run time instead of bundling them. `npm pack` runs this (prepack);
+ * package.json's `files` ships dist/ without its source maps and web/. Exported as `build()` for the browser tests,
+ * which build into a temporary folder.
  */
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,6 +59,28 @@ const libraryAsSibling = {
   },
 };
 
+/**
+ * In the browser outputs, a dynamic import of a Node-only module (Dawn's `webgpu`, `node:fs`, …) on a Node code path
+ * becomes an inlined module that throws when reached. Left as `import("webgpu")`, it would make a user's bundler
+ * (esbuild, Vite, webpack) try to bundle the native addon or fail on `node:fs` when they bundle shadergrad for a
+ * browser. Static imports of them are build errors here, naming the importer. RDKit's emscripten glue reaches
+ * `node:fs` through require() calls in its Node branch; those stay (esbuild's `__require`, opaque to bundlers).
+ */
+const nodeOnlyInBrowser = {
+  name: 'node-only-in-browser',
+  setup(b) {
+    b.onResolve({ filter: /^(node:.*|webgpu|tsx(\/.*)?)$/ }, (args) => {
+      if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'node-only' };
+      if (args.kind === 'import-statement') return { errors: [{ text: `${relative(ROOT, args.importer)} imports "${args.path}" statically: the browser bundle cannot load a Node-only module` }] };
+      return { path: args.path, external: true };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is Node-only: this is the browser build of shadergrad`)});\n`,
+      loader: 'js',
+    }));
+  },
+};
+
 const BROWSER = {
   bundle: true,
   format: 'esm',
@@ -63,9 +90,7 @@ const BROWSER = {
   legalComments: 'none',
   logLevel: 'silent',
   metafile: true,
-  // Reached only on Node code paths (Dawn, shader files, emscripten's Node branch); checked below to be dynamic.
-  external: ['node:*', 'webgpu', 'tsx', 'tsx/*'],
-  plugins: [embedShaders],
+  plugins: [embedShaders, nodeOnlyInBrowser],
 };
 
 /**
@@ -136,37 +161,56 @@ export async function build(opts = {}) {
 }
 
 /**
- * The Node entry: same code, Dawn through the `webgpu` package, RDKit and worker threads. Its worker-thread entries
- * are emitted beside it under the names molecule-threads.ts and tree-pool.ts look for when not running from .ts.
+ * The Node entry and the CLI: same code, Dawn through the `webgpu` package, RDKit and worker threads. Their
+ * worker-thread entries are emitted beside them under the names molecule-threads.ts and tree-pool.ts look for when
+ * not running from .ts (relative to import.meta.url, so the CLI's chunks stay in dist/ itself, not a subfolder).
  */
+const NODE = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'silent',
+  // Every npm package stays an import resolved in the user's node_modules: native addons (webgpu, better-sqlite3)
+  // cannot be bundled, RDKit's wasm is found beside its package, and the bench peers are optional.
+  packages: 'external',
+};
+
 async function buildNode(outdir) {
   await esbuild.build({
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: 'linked',
-    legalComments: 'none',
-    logLevel: 'silent',
-    packages: 'external',
-    plugins: [embedShaders, nodeEntry],
+    ...NODE,
+    plugins: [embedShaders, withShaders],
     entryPoints: {
-      'shadergrad.node': 'virtual:shadergrad-node',
+      'shadergrad.node': 'virtual:with-shaders:src/node-api.ts',
       'molecule-worker': join(ROOT, 'src/data/molecule-worker.ts'),
       'tree-worker': join(ROOT, 'src/forest/tree-worker.ts'),
     },
     outdir,
   });
+  await esbuild.build({
+    ...NODE,
+    plugins: [embedShaders, withShaders],
+    entryPoints: { cli: 'virtual:with-shaders:src/cli/main.ts' },
+    splitting: true,
+    chunkNames: 'cli-[hash]',
+    banner: { js: '#!/usr/bin/env node' },
+    outdir,
+  });
   copyFileSync(join(ROOT, 'src/forest/tree-worker-boot.mjs'), join(outdir, 'tree-worker-boot.mjs'));
 }
 
-/** src/node-api.ts with the embedded shaders registered first, so the bundle needs no shaders/ folder beside it. */
-const nodeEntry = {
-  name: 'node-entry',
+/**
+ * `virtual:with-shaders:<file>`: the file with the embedded shaders registered first, so a Node bundle needs no
+ * shaders/ folder beside it. Re-exports the file, and runs it (main.ts starts the CLI when it is the process's entry).
+ */
+const withShaders = {
+  name: 'with-shaders',
   setup(b) {
-    b.onResolve({ filter: /^virtual:shadergrad-node$/ }, () => ({ path: 'shadergrad-node', namespace: 'node-entry' }));
-    b.onLoad({ filter: /.*/, namespace: 'node-entry' }, () => ({
-      contents: `import ${JSON.stringify(join(ROOT, 'src/browser/register-shaders.ts'))};\nexport * from ${JSON.stringify(join(ROOT, 'src/node-api.ts'))};\n`,
+    b.onResolve({ filter: /^virtual:with-shaders:/ }, (args) => ({ path: args.path.slice('virtual:with-shaders:'.length), namespace: 'with-shaders' }));
+    b.onLoad({ filter: /.*/, namespace: 'with-shaders' }, (args) => ({
+      contents: `import ${JSON.stringify(join(ROOT, 'src/browser/register-shaders.ts'))};\nexport * from ${JSON.stringify(join(ROOT, args.path))};\n`,
       resolveDir: ROOT,
       loader: 'js',
     }));

@@ -2,6 +2,8 @@
  * The Node bundle's entry (dist/shadergrad.node.js): the portable API plus what needs Node — Tox21 from a file, the
  * download or the feature cache, featurizing and forests on worker threads, RDKit loaded from its package.
  */
+/// <reference types="@webgpu/types" preserve="true" />
+// (kept in the published .d.ts: the API's types name GPUDevice, GPUBuffer, … from @webgpu/types, a dependency)
 export * from './public-api.ts';
 export { loadTox21, type LoadOptions, type LoadReport } from './data/tox21.ts';
 export { decodeDataBytes, readDataFile, type DataFileText } from './data/data-file.ts';

@@ -16,6 +16,8 @@ export { registerShader, SHADER_FILES } from './gpu/shader-source.ts';
 export type { Module } from './nn/module.ts';
 export type { LinearConfig } from './nn/linear.ts';
 export type { AdamOptions } from './optim/optimizer.ts';
+export { MissingGradientError, missingGradientGuard, missingGradientMessage, missingGradients, type MissingGradPolicy } from './optim/missing-grad.ts';
+export { backendLimits, checkNetworkFits, estimateNetworkMemory, formatBytes, type MemoryEstimate, type MemoryLimits, type NetworkShape } from './nn/memory.ts';
 export type { BatchOrder } from './train/minibatches.ts';
 
 // Data: text → table → fingerprints → dataset.
@@ -33,6 +35,7 @@ export {
   type TaskReport, type TextDatasetOptions,
 } from './data/molecule-dataset.ts';
 export { indexSplit, randomSplit, scaffoldSplit, type DataSplit, type SplitKind } from './data/splits.ts';
+export { dataReportJson, dataReportLines, type DataReportJson } from './data/data-report.ts';
 export { applyClassWeights, fitClassWeights, type ClassWeights, type WeightScheme } from './data/weights.ts';
 export { concatRows, selectRows, sparseRows, toDense, type SparseBits } from './data/sparse-bits.ts';
 

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ratios, type BenchReport, type BenchResult } from '../bench/result.ts';
-import { selectGroups } from '../bench/suite.ts';
-import { bookData, bookTrainer, STEPS_PER_EPOCH } from '../bench/train-step.ts';
+import { ratios, type BenchReport, type BenchResult } from '../src/bench/result.ts';
+import { selectGroups } from '../src/bench/suite.ts';
+import { bookData, bookPopulation, STEPS_PER_EPOCH } from '../src/bench/train-step.ts';
 import { gpu } from './helpers/backends.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -71,23 +71,38 @@ describe('shadergrad bench', () => {
 });
 
 describe('the book-network step the suite times', () => {
-  it('records 18 dispatches per step and no readback, and the sparse first layer trains like the dense one', async () => {
+  it('records 18 dispatches per step and one readback per epoch, and the sparse first layer trains like the dense one', async () => {
     const g = await gpu();
     const data = bookData();
     const losses: number[] = [];
     for (const sparse of [false, true]) {
-      const t = bookTrainer(g, data, sparse);
+      const t = bookPopulation(g, data, 1, sparse);
       const c0 = { ...g.rt.counters };
-      await t.epoch(false);
+      losses.push((await t.epoch())[0]);
       const c1 = { ...g.rt.counters };
       // The first step has no running loss to add to; every other step adds one dispatch for it.
       expect(c1.dispatches - c0.dispatches).toBe(18 * STEPS_PER_EPOCH - 1);
-      expect(c1.readbacks - c0.readbacks).toBe(0);
-      losses.push((await t.epoch(true))!);
+      expect(c1.readbacks - c0.readbacks).toBe(1);
       t.dispose();
     }
-    // Same weights, same dropout masks, same batches: the two epochs' summed losses agree to float rounding.
+    // Same weights, same dropout masks, same batches: the two epochs' losses agree to float rounding.
     expect(Number.isFinite(losses[0])).toBe(true);
     expect(Math.abs(losses[0] - losses[1])).toBeLessThan(1e-3 * Math.abs(losses[0]));
+  });
+
+  it('a population of 4 records as many dispatches per step as one model', async () => {
+    const g = await gpu();
+    const data = bookData();
+    const counts: number[] = [];
+    for (const models of [1, 4]) {
+      const t = bookPopulation(g, data, models, true);
+      const c0 = g.rt.counters.dispatches;
+      const loss = await t.epoch();
+      counts.push(g.rt.counters.dispatches - c0);
+      expect(loss.length).toBe(models);
+      expect(Array.from(loss).every(Number.isFinite)).toBe(true);
+      t.dispose();
+    }
+    expect(counts[1]).toBe(counts[0]);
   });
 });

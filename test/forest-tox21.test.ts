@@ -74,7 +74,8 @@ describe('shadergrad tox21 rf', () => {
     const one = await cli(['--task', 'SR-MMP', '--trees', '6', '--max-depth', '12', '--seed', '4', '--threads', '1', '--json']);
     expect(one.code).toBe(0);
     const json = JSON.parse(one.out);
-    expect(Object.keys(json)).toEqual(['model', 'task', 'split', 'trainRows', 'metrics', 'seconds', 'hyperparameters', 'seed', 'threads']);
+    expect(Object.keys(json)).toEqual(['model', 'task', 'split', 'trainRows', 'metrics', 'seconds', 'hyperparameters', 'seed', 'threads', 'data']);
+    expect(json.data).toMatchObject({ rows: 7831, featurized: 7831, unsanitized: 8, failed: 0, ignoredColumns: [], split: { kind: 'index', seed: null, train: 6264 } });
     expect(json).toMatchObject({ model: 'rf', task: 'SR-MMP', split: { train: 6264, valid: 783, test: 784 }, seed: 4 });
     expect(json.hyperparameters).toMatchObject({ nEstimators: 6, maxFeatures: 'sqrt', maxDepth: 12, classWeight: 'balanced', labeledOnly: false });
     for (const s of ['train', 'valid', 'test']) {

@@ -70,16 +70,72 @@ describe('tox21 fcn', () => {
 });
 
 describe('tox21 search', () => {
-  it('ranks configurations and reports the best', async () => {
-    const r = await cli(['tox21', 'search', '--data', slice, '--preset', 'random-lr', '--trials', '3', '--reps', '2', '--epochs', '2', '--json']);
+  const space = 'hidden=20|40,layers=1|2,epochs=2|3,keep=0.5';
+  it('a grid trains as populations: trial records, the best, seconds and the population size; --population 1 agrees', async () => {
+    const r = await cli(['tox21', 'search', '--data', slice, '--space', space, '--reps', '2', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.strategy).toBe('random');
-    expect(j.trials).toHaveLength(3);
-    for (const t of j.trials) expect(t.params.learningRate).toBeGreaterThanOrEqual(1e-6);
-    const means = j.trials.filter((t: { status: string }) => t.status === 'ok').map((t: { valid: { mean: number } }) => t.valid.mean);
-    expect(means).toEqual([...means].sort((a: number, b: number) => b - a));
-    expect(j.best.params).toEqual(j.trials[0].params);
+    expect(j.sampler).toBe('grid');
+    expect(j.trials).toHaveLength(8);
+    expect(j.population).toBeGreaterThan(2);
+    expect(j.seconds).toBeGreaterThan(0);
+    for (const t of j.trials) {
+      expect(Object.keys(t).sort()).toEqual(expect.arrayContaining(['id', 'params', 'state', 'seeds', 'budget', 'intermediate', 'values', 'seconds']));
+      expect(t.state).toBe('complete');
+      expect(t.seeds).toEqual([0, 1]);
+      expect(t.budget).toBe(t.params.nEpochs);
+      expect(t.intermediate.map((v: { epoch: number }) => v.epoch)).toEqual(Array.from({ length: t.params.nEpochs }, (_, i) => i + 1));
+      for (const k of ['valid-wacc', 'test-wacc', 'train-wacc', 'train-auc']) expect(typeof t.values[k], k).toBe('number');
+      // An AUC is undefined (NaN, null in JSON) where a 30-row split holds one class.
+      for (const k of ['valid-auc', 'test-auc']) expect(k in t.values, k).toBe(true);
+      expect(t.valuesSd['valid-wacc']).toBeGreaterThanOrEqual(0);
+    }
+    const values = j.trials.map((t: { values: Record<string, number> }) => t.values['valid-wacc']);
+    expect(values).toEqual([...values].sort((a: number, b: number) => b - a));
+    expect(j.best.id).toBe(j.trials[0].id);
+
+    const seq = JSON.parse((await cli(['tox21', 'search', '--data', slice, '--space', space, '--reps', '2', '--population', '1', '--json'])).stdout);
+    expect(seq.population).toBe(1);
+    const byId = new Map(seq.trials.map((t: { id: number }) => [t.id, t]));
+    for (const t of j.trials) {
+      const u = byId.get(t.id) as { params: unknown; values: Record<string, number> };
+      expect(u.params).toEqual(t.params);
+      // The book's training in file order: a member is its solo run, so the rounded predictions agree.
+      expect(u.values['valid-wacc']).toBeCloseTo(t.values['valid-wacc'], 6);
+      expect(u.values['test-wacc']).toBeCloseTo(t.values['test-wacc'], 6);
+      if (t.values['valid-auc'] !== null) expect(u.values['valid-auc']).toBeCloseTo(t.values['valid-auc'], 3);
+    }
+  });
+
+  it('TPE with ASHA prunes by rungs and records why; failed trials carry their reason', async () => {
+    const r = await cli(['tox21', 'search', '--data', slice, '--space', 'lr=log:1e-4:1e-2,hidden=20|40,keep=0.3:1.0,epochs=6,mode=modern',
+      '--sampler', 'tpe', '--pruner', 'asha', '--reduction', '2', '--trials', '10', '--reps', '1', '--objective', 'valid-auc', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.trials).toHaveLength(10);
+    expect(j.objective).toEqual({ name: 'valid-auc', direction: 'maximize' });
+    for (const t of j.trials) {
+      expect(['complete', 'pruned']).toContain(t.state);
+      if (t.state === 'pruned') {
+        expect(t.reason).toMatch(/^asha: rung/);
+        expect(t.budget).toBeLessThan(6);
+      }
+    }
+    const bad = await cli(['tox21', 'search', '--data', slice, '--space', 'lr=1e30,hidden=20,epochs=2', '--reps', '1', '--json']);
+    expect(bad.code).toBe(1);
+    const jb = JSON.parse(bad.stdout);
+    expect(jb.trials[0].state).toBe('failed');
+    expect(jb.trials[0].reason).toMatch(/loss became (NaN|infinite) at epoch 1/);
+    expect(bad.stderr).toMatch(/every trial failed \(1\); most common reason: loss became/);
+  });
+
+  it('names a bad --space term', async () => {
+    const r = await cli(['tox21', 'search', '--data', slice, '--space', 'lr=log:1e-4:1e-2,keep=0.2:']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('term 2 "keep=0.2:"');
+    const k = await cli(['tox21', 'search', '--data', slice, '--space', 'width=1|2']);
+    expect(k.code).toBe(2);
+    expect(k.stderr).toContain('"width" is not a hyperparameter');
   });
 });
 

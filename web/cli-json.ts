@@ -4,7 +4,7 @@
  * the CLI's own output on the same data.
  */
 import {
-  meanScores, type AdapterSummary, type FcnResult, type SearchResult, type SplitName, type SplitScores, type TaskBaseline, type TrialParams,
+  meanScores, type AdapterSummary, type DataReportJson, type FcnResult, type SearchResult, type SplitName, type SplitScores, type TaskBaseline, type TrialParams,
 } from '../src/browser/index.ts';
 
 export interface RfJson {
@@ -19,6 +19,8 @@ export interface RfJson {
   hyperparameters: Record<string, unknown>;
   seed: number;
   threads: number;
+  /** What the data load used and set aside, as the CLI reports it. */
+  data: DataReportJson;
 }
 
 export function rfJson(
@@ -28,6 +30,7 @@ export function rfJson(
   forest: { nEstimators: number; maxFeatures: string | number; classWeight: 'balanced' | null },
   seed: number,
   threads: number,
+  data: DataReportJson,
 ): RfJson {
   const sum = (v: number[]) => v.reduce((a, b) => a + b, 0);
   const body =
@@ -52,6 +55,7 @@ export function rfJson(
     },
     seed,
     threads,
+    data,
   };
 }
 
@@ -59,12 +63,13 @@ export type FcnJson = Omit<FcnResult, 'tasks'> & {
   tasks?: Record<string, { metrics: Record<SplitName, SplitScores> }>;
   mean?: Record<SplitName, SplitScores>;
   adapter: AdapterSummary;
+  data: DataReportJson;
 };
 
-export function fcnJson(r: FcnResult, adapter: AdapterSummary): FcnJson {
+export function fcnJson(r: FcnResult, adapter: AdapterSummary, data: DataReportJson): FcnJson {
   const { tasks, metrics, ...rest } = r;
   const body = tasks ? { tasks: Object.fromEntries(Object.entries(tasks).map(([k, m]) => [k, { metrics: m }])), mean: metrics, metrics } : { metrics };
-  return { ...rest, ...body, adapter };
+  return { ...rest, ...body, adapter, data };
 }
 
 export interface GridJson {
@@ -76,9 +81,10 @@ export interface GridJson {
   trials: { params: TrialParams; valid: { mean: number; sd: number }; test: { mean: number; sd: number }; status: string; runs: number }[];
   best: { params: TrialParams; valid: { mean: number; sd: number }; test: { mean: number; sd: number } } | null;
   adapter: AdapterSummary;
+  data: DataReportJson;
 }
 
-export function gridJson(preset: string, task: string, reps: number, base: Record<string, unknown>, result: SearchResult, adapter: AdapterSummary): GridJson {
+export function gridJson(preset: string, task: string, reps: number, base: Record<string, unknown>, result: SearchResult, adapter: AdapterSummary, data: DataReportJson): GridJson {
   const best = result.best && { params: result.best.params, valid: { mean: result.best.valid.mean, sd: result.best.valid.sd }, test: { mean: result.best.test.mean, sd: result.best.test.sd } };
   return {
     preset,
@@ -89,5 +95,6 @@ export function gridJson(preset: string, task: string, reps: number, base: Recor
     trials: result.trials.map((t) => ({ params: t.params, valid: { mean: t.valid.mean, sd: t.valid.sd }, test: { mean: t.test.mean, sd: t.test.sd }, status: t.status, runs: t.runs.length })),
     best,
     adapter,
+    data,
   };
 }

@@ -5,14 +5,14 @@
  * Running here rather than on the page keeps the page's main thread free to draw while SwiftShader or a GPU computes.
  */
 import {
-  adapterName, BOOK_FOREST, createBackend, evalTox21Hyperparams, gridSearch, loadDatasetInWorker, PRESETS, runSearch, runTaskBaseline, serializeError,
-  tox21Evaluator, WebTreePool, type Backend, type DataSplit, type FcnHyperparams, type MoleculeDataset, type TaskBaseline,
+  adapterName, BOOK_FOREST, createBackend, dataReportJson, evalTox21Hyperparams, gridSearch, loadDatasetInWorker, PRESETS, runSearch, runTaskBaseline, serializeError,
+  tox21Evaluator, WebTreePool, type Backend, type DatasetSummary, type DataSplit, type FcnHyperparams, type MoleculeDataset, type TaskBaseline,
 } from '../src/browser/index.ts';
 import { fcnJson, gridJson, rfJson } from './cli-json.ts';
 import type { FcnSettings, StudyReply, StudyRequest } from './study-protocol.ts';
 
 let backend: Promise<Backend> | null = null;
-let data: { dataset: MoleculeDataset; split: DataSplit } | null = null;
+let data: { dataset: MoleculeDataset; split: DataSplit; summary: DatasetSummary } | null = null;
 let pool: WebTreePool | null = null;
 
 const reply = (m: StudyReply) => self.postMessage(m);
@@ -39,7 +39,7 @@ self.onmessage = async (ev: MessageEvent<StudyRequest>) => {
           split: 'index',
           onProgress: (progress) => reply({ id: req.id, type: 'data-progress', progress }),
         });
-        data = { dataset: loaded.dataset, split: loaded.split };
+        data = { dataset: loaded.dataset, split: loaded.split, summary: loaded.summary };
         return reply({ id: req.id, type: 'loaded', summary: loaded.summary, seconds: loaded.seconds, tasks: loaded.dataset.tasks });
       }
       case 'rf':
@@ -54,7 +54,7 @@ self.onmessage = async (ev: MessageEvent<StudyRequest>) => {
           mode: s.mode,
           onEpoch: (epoch) => reply({ id: req.id, type: 'epoch', epoch, nEpochs: s.nEpochs }),
         });
-        return reply({ id: req.id, type: 'fcn-result', json: fcnJson(r, be.info) });
+        return reply({ id: req.id, type: 'fcn-result', json: fcnJson(r, be.info, dataReportJson(needData().summary)) });
       }
       case 'grid': {
         const be = await gpu();
@@ -79,7 +79,7 @@ self.onmessage = async (ev: MessageEvent<StudyRequest>) => {
               lossCurves: t.runs.map((r) => (r.detail?.lossCurve as number[] | undefined) ?? []),
             }),
         });
-        return reply({ id: req.id, type: 'grid-result', json: gridJson(GRID_PRESET, s.task, req.reps, base, result, be.info) });
+        return reply({ id: req.id, type: 'grid-result', json: gridJson(GRID_PRESET, s.task, req.reps, base, result, be.info, dataReportJson(needData().summary)) });
       }
     }
   } catch (e) {
@@ -92,7 +92,7 @@ async function gpu(): Promise<Backend> {
   return backend;
 }
 
-function needData(): { dataset: MoleculeDataset; split: DataSplit } {
+function needData(): { dataset: MoleculeDataset; split: DataSplit; summary: DatasetSummary } {
   if (!data) throw new Error('no dataset loaded: choose a CSV file first');
   return data;
 }
@@ -115,5 +115,5 @@ async function runForest(id: number, s: { task: string; seed: number; trees: num
     results.push(await runTaskBaseline(dataset, split, task, { forest, labeledOnly: false }, (x, y, o) => pool!.fit(x, y, o)));
   }
   const sizes = { train: split.train.length, valid: split.valid.length, test: split.test.length };
-  return rfJson(s.task, sizes, results, { nEstimators: s.trees, maxFeatures: forest.maxFeatures ?? 'sqrt', classWeight: forest.classWeight ?? null }, s.seed, pool.size);
+  return rfJson(s.task, sizes, results, { nEstimators: s.trees, maxFeatures: forest.maxFeatures ?? 'sqrt', classWeight: forest.classWeight ?? null }, s.seed, pool.size, dataReportJson(needData().summary));
 }

@@ -2,11 +2,28 @@
  * A Tensor: a backend buffer with a shape (rank ≤ 3, row-major, f32) and, when it needs a gradient, the op that made
  * it — its parents and a closure mapping the output's gradient to theirs (written beside each op in ops.ts).
  * `backward()` walks that tape in reverse topological order, accumulating gradients that meet at a shared input.
+ * A tape whose intermediate was disposed (by `tidy` or `dispose`) is cut: `backward()` refuses it by name rather
+ * than letting the parameters behind the cut silently receive no gradient.
  */
 import type { Backend, Storage } from '../backend/backend.ts';
 import { gradEnabled, keep, noGrad, track, type Disposable } from './scope.ts';
 
 export type BackwardFn = (grad: Tensor) => (Tensor | null)[];
+
+/**
+ * Every op checks its inputs with `check(op)` just before it records its output, so the last name checked is the
+ * op being recorded when the caller does not pass one to `record`; consumed by each `record`, so it never goes stale.
+ */
+let checkedBy = '';
+
+/** Throws unless every dimension is a finite integer ≥ 0 (a 0 makes an empty tensor); names the whole shape. */
+export function checkShape(where: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape)) throw new TypeError(`${where}: the shape must be an array of dimensions, got ${String(shape)}`);
+  const bad = shape.findIndex((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 0);
+  if (bad >= 0) {
+    throw new RangeError(`${where}: shape [${shape.join(', ')}] has dimension ${bad} = ${String(shape[bad])}; dimensions must be integers ≥ 0`);
+  }
+}
 
 export class Tensor implements Disposable {
   grad: Tensor | null = null;
@@ -14,8 +31,11 @@ export class Tensor implements Disposable {
   readonly size: number;
   parents: Tensor[] = [];
   backwardFn: BackwardFn | null = null;
+  /** The op that made this tensor on the tape ('' for a leaf, or when the op did not say), for error messages. */
+  op = '';
 
   constructor(readonly be: Backend, public storage: Storage, readonly shape: readonly number[], public requiresGrad = false, public name = '') {
+    checkShape(`Tensor${name ? ` ${name}` : ''}`, shape);
     if (shape.length > 3) throw new Error(`Tensor${name ? ` ${name}` : ''}: rank ${shape.length} > 3 is not supported (shape [${shape.join(', ')}])`);
     this.size = shape.reduce((a, b) => a * b, 1);
     if (storage.length !== this.size) throw new Error(`Tensor${name ? ` ${name}` : ''}: ${storage.length} elements do not fill shape [${shape.join(', ')}]`);
@@ -23,21 +43,26 @@ export class Tensor implements Disposable {
   }
 
   static from(be: Backend, data: ArrayLike<number>, shape: readonly number[], requiresGrad = false): Tensor {
+    checkShape('Tensor.from', shape);
     const size = shape.reduce((a, b) => a * b, 1);
     if (data.length !== size) throw new Error(`Tensor.from: ${data.length} values for shape [${shape.join(', ')}] (${size} elements)`);
     return new Tensor(be, be.upload(data), shape, requiresGrad);
   }
 
   static zeros(be: Backend, shape: readonly number[], requiresGrad = false): Tensor {
+    checkShape('Tensor.zeros', shape);
     return new Tensor(be, be.zeros(shape.reduce((a, b) => a * b, 1)), shape, requiresGrad);
   }
 
-  /** Records how this tensor was made, when any parent needs a gradient and grad mode is on. */
-  record(parents: Tensor[], fn: BackwardFn): this {
+  /** Records how this tensor was made, when any parent needs a gradient and grad mode is on; `op` names it in errors. */
+  record(parents: Tensor[], fn: BackwardFn, op = ''): this {
+    const name = op || checkedBy;
+    checkedBy = '';
     if (gradEnabled() && parents.some((p) => p.requiresGrad)) {
       this.requiresGrad = true;
       this.parents = parents;
       this.backwardFn = fn;
+      this.op = name;
     }
     return this;
   }
@@ -51,6 +76,7 @@ export class Tensor implements Disposable {
    * result owns the buffer and this tensor is retired without releasing it.
    */
   reshapeTo(shape: readonly number[]): Tensor {
+    checkShape('reshape', shape);
     const size = shape.reduce((a, b) => a * b, 1);
     if (size !== this.size) throw new Error(`reshape: [${this.shape.join(', ')}] has ${this.size} elements, [${shape.join(', ')}] needs ${size}`);
     if (shape.length === this.shape.length && shape.every((d, i) => d === this.shape[i])) return this;
@@ -61,6 +87,7 @@ export class Tensor implements Disposable {
 
   async data(): Promise<Float32Array | Float64Array> {
     this.check('data');
+    checkedBy = ''; // a read is not an op that records
     return this.be.read(this.storage);
   }
 
@@ -68,17 +95,21 @@ export class Tensor implements Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.be.release(this.storage);
+    // The tape links go (they would pin their buffers' owners), but `op` and `requiresGrad` stay so that a
+    // backward() reaching this tensor can say what was cut.
     this.parents = [];
     this.backwardFn = null;
   }
 
   check(op: string): void {
+    checkedBy = op;
     if (this.disposed) throw new Error(`${op}: tensor${this.name ? ` ${this.name}` : ''} [${this.shape.join(', ')}] was disposed`);
   }
 
   /** Reverse-mode gradients of this scalar (or of `seed` · this) into every leaf that requires a gradient. */
   backward(seed?: Tensor): void {
     this.check('backward');
+    checkedBy = '';
     if (!seed && this.size !== 1) throw new Error(`backward: the output has shape [${this.shape.join(', ')}]; pass a seed gradient or reduce it to a scalar first`);
     const order = topoSort(this);
     noGrad(() => {
@@ -121,6 +152,20 @@ function accumulate(a: Tensor, b: Tensor): Tensor {
   return s;
 }
 
+/**
+ * The op that made `node` needs its inputs' buffers (and its gradient flows into them): a disposed input means the
+ * tape was cut, and the parameters behind it would silently get no gradient.
+ */
+function tapeCut(node: Tensor, input: Tensor, j: number): Error {
+  const what = node.op ? `${node.op}'s` : 'an op\'s';
+  const made = input.op ? ` (the output of ${input.op})` : '';
+  return new Error(
+    `backward: the tape was cut — ${what} input ${j} [${input.shape.join(', ')}]${input.name ? ` "${input.name}"` : ''}${made} was disposed ` +
+      '(by tidy() or dispose()) before backward(), so nothing behind it would get a gradient; call backward() inside the tidy ' +
+      'that made the loss, or keep() the tensors you need',
+  );
+}
+
 function topoSort(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
@@ -133,6 +178,8 @@ function topoSort(root: Tensor): Tensor[] {
     if (i < t.parents.length) {
       top[1]++;
       const p = t.parents[i];
+      // An input without a gradient is not followed; if its buffer is gone, the backend says so when the op reads it.
+      if (p.disposed && p.requiresGrad) throw tapeCut(t, p, i);
       if (!seen.has(p) && p.requiresGrad) {
         seen.add(p);
         stack.push([p, 0]);

@@ -3,7 +3,7 @@
  * to wait for, and a tiny dispatch read back (the latency a training step avoids by never reading). These bound how
  * small a kernel can usefully be, and why the training step counts its dispatches. No Node-only imports.
  */
-import type { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.ts';
+import type { WebGpuBackend } from '../backend/webgpu/webgpu-backend.ts';
 import type { BenchResult } from './result.ts';
 import { timeRounds } from './timing.ts';
 

@@ -3,9 +3,9 @@
  * a bias-row broadcast, dropout, sigmoid cross-entropy, an Adam step, and reductions over rows, columns and
  * everything. 2^20 elements each (4 MiB per operand), so a SwiftShader run stays short. No Node-only imports.
  */
-import type { Storage } from '../src/backend/backend.ts';
-import type { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.ts';
-import { Rng } from '../src/random/rng.ts';
+import type { Storage } from '../backend/backend.ts';
+import type { WebGpuBackend } from '../backend/webgpu/webgpu-backend.ts';
+import { Rng } from '../random/rng.ts';
 import type { BenchResult } from './result.ts';
 import { timeRounds } from './timing.ts';
 

@@ -4,9 +4,9 @@
  * optionally each forced kernel variant, and peers (tfjs-webgpu) — in alternating rounds. No Node-only imports: the
  * browser bench page runs this file too.
  */
-import type { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.ts';
-import type { MatmulKernel } from '../src/backend/webgpu/matmul-config.ts';
-import { Rng } from '../src/random/rng.ts';
+import type { WebGpuBackend } from '../backend/webgpu/webgpu-backend.ts';
+import type { MatmulKernel } from '../backend/webgpu/matmul-config.ts';
+import { Rng } from '../random/rng.ts';
 import type { BenchResult } from './result.ts';
 import { spread, type Spread } from './timing.ts';
 
@@ -40,6 +40,9 @@ export type MatmulResult = BenchResult & { kernel: 'matmul'; gflops: number };
 export const MATMUL_SHAPES: [number, number, number][] = [[100, 1024, 50], [512, 512, 512], [1024, 1024, 1024]];
 
 export const SQUARES = [256, 512, 1024, 2048];
+
+/** The squares on a hardware GPU, where 4096² and 8192² take milliseconds (`bench --sizes` replaces either list). */
+export const GPU_SQUARES = [256, 1024, 2048, 4096, 8192];
 
 /** The study's layer: batch rows × 1024 bits × hidden units, forward and both backward products. */
 export function studyCases(batches = [100, 1024], hidden = [50, 2000]): MatmulCase[] {

@@ -3,7 +3,7 @@
  * speedups against each peer. `ms` is the work alone (queued, then waited for without reading anything back);
  * `readbackMs`, where given, is the same work followed by reading its output to the host.
  */
-import type { AdapterSummary } from '../src/gpu/adapter-info.ts';
+import type { AdapterSummary } from '../gpu/adapter-info.ts';
 import type { Spread } from './timing.ts';
 
 export interface BenchResult {
@@ -14,6 +14,9 @@ export interface BenchResult {
   gflops?: number;
   gbps?: number;
   msPerStep?: number;
+  /** Population rows: models trained at once, and model-steps per second (models × steps / s). */
+  models?: number;
+  modelStepsPerSecond?: number;
   usPerDispatch?: number;
   ms: Spread;
   readbackMs?: Spread;

@@ -4,9 +4,9 @@
  * weight gradient Xᵀ·dz (`matmul` with Aᵀ vs `bitMatmulTransposed`), in alternating rounds. Sparse rows include
  * their upload (and host-side transpose), as each training step pays it. No Node-only imports.
  */
-import type { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.ts';
-import { selectRows, toDense } from '../src/data/sparse-bits.ts';
-import { Rng } from '../src/random/rng.ts';
+import type { WebGpuBackend } from '../backend/webgpu/webgpu-backend.ts';
+import { selectRows, toDense } from '../data/sparse-bits.ts';
+import { Rng } from '../random/rng.ts';
 import type { BenchResult } from './result.ts';
 import { timeRounds } from './timing.ts';
 import { bookData } from './train-step.ts';

@@ -1,25 +1,27 @@
 /**
  * The benchmark suite: which groups run, in what order, against which peers, and the report they make. Groups:
- *   matmul          squares 256-2048 (the library's kernel; peers where the time cap allows)
+ *   matmul          squares 256-2048, on a GPU 256-8192, or --sizes (the library's kernel; peers where the time cap allows)
  *   matmul-study    the study's layer products: batch 100/1024 × 1024 × 50/2000, forward and both backward
  *   matmul-kernels  each matmul kernel forced (tiled, blocked, subgroup) at 256, 512 and the book's layer
  *   elementwise     memory-bound kernels and reductions, GB/s
  *   sparse          the first layer dense vs sparse
  *   train-step      the book network's training step, dense and sparse first layer
+ *   population      the same step for 1, 4, 16, 64 models trained at once (one dispatch set for all)
  *   dispatch        fixed costs: a tiny dispatch, an empty submit, a readback
  * Peers are injected by the caller (src/cli/bench.ts loads them in Node), so this file imports nothing Node-only.
  */
-import type { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.ts';
-import { matmulKernels } from '../src/backend/webgpu/matmul-config.ts';
-import { adapterName } from '../src/gpu/adapter-info.ts';
+import type { WebGpuBackend } from '../backend/webgpu/webgpu-backend.ts';
+import { matmulKernels } from '../backend/webgpu/matmul-config.ts';
+import { adapterName } from '../gpu/adapter-info.ts';
 import { benchDispatch } from './dispatch.ts';
 import { benchElementwise } from './elementwise.ts';
-import { SQUARES, benchMatmul, shadergradMatmul, studyCases, type MatmulCase, type MatmulContender } from './matmul.ts';
+import { GPU_SQUARES, SQUARES, benchMatmul, shadergradMatmul, studyCases, type MatmulCase, type MatmulContender } from './matmul.ts';
 import { ratios, type BenchReport, type BenchResult, type PeerStatus } from './result.ts';
+import { benchPopulation, POPULATION_SIZES } from './population.ts';
 import { benchSparse } from './sparse.ts';
 import { benchTrainStep } from './train-step.ts';
 
-export const GROUPS = ['matmul', 'matmul-study', 'matmul-kernels', 'elementwise', 'sparse', 'train-step', 'dispatch'] as const;
+export const GROUPS = ['matmul', 'matmul-study', 'matmul-kernels', 'elementwise', 'sparse', 'train-step', 'population', 'dispatch'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /** Peers another library provides; each is optional. */
@@ -27,6 +29,8 @@ export interface Peers {
   status: PeerStatus[];
   matmul: MatmulContender[];
   trainStep: ((opts: { steps?: number; rounds?: number }) => Promise<BenchResult>)[];
+  /** The population step written by hand in another library (a child process), for each number of models. */
+  population?: (sizes: number[]) => { status: PeerStatus[]; results: BenchResult[] };
   /** Runs elsewhere (a child process) on the given matmul cases; returns its rows. */
   offline?: (cases: MatmulCase[]) => { status: PeerStatus[]; results: BenchResult[] };
 }
@@ -39,6 +43,8 @@ export interface SuiteOptions {
   host: BenchReport['host'];
   onResult?: (r: BenchResult) => void;
   onGroup?: (g: Group) => void;
+  /** Squares m = k = n of the matmul group; default SQUARES on a software adapter, GPU_SQUARES on a hardware one. */
+  sizes?: number[];
 }
 
 /** Groups named exactly by a filter term, or containing a term that names no group ('mat' → every matmul group). */
@@ -62,11 +68,12 @@ export async function runSuite(g: WebGpuBackend, opts: SuiteOptions): Promise<Be
   const peers = opts.peers;
   const withPeers = (): MatmulContender[] => [shadergradMatmul(g), ...(peers?.matmul ?? [])];
   const offlineCases: MatmulCase[] = [];
+  const status = [...(peers?.status ?? [])];
   for (const group of groups) {
     opts.onGroup?.(group);
     switch (group) {
       case 'matmul': {
-        const cases = SQUARES.map((s) => ({ m: s, k: s, n: s }));
+        const cases = (opts.sizes ?? (g.info.software ? SQUARES : GPU_SQUARES)).map((s) => ({ m: s, k: s, n: s }));
         offlineCases.push(...cases);
         // A peer at ~0.4 GFLOP/s would need ~45 s per 2048² product: capped per product.
         await benchMatmul(g, cases, { contenders: withPeers(), rounds: 3, maxSeconds: 30, maxProductSeconds: 12, onResult: (r) => add([r]) });
@@ -95,12 +102,20 @@ export async function runSuite(g: WebGpuBackend, opts: SuiteOptions): Promise<Be
         for (const step of peers?.trainStep ?? []) add([await step({ steps: 10, rounds: 3 })]);
         break;
       }
+      case 'population': {
+        add(await benchPopulation(g, { sizes: POPULATION_SIZES }));
+        if (peers?.population) {
+          const p = peers.population(POPULATION_SIZES);
+          status.push(...p.status);
+          add(p.results);
+        }
+        break;
+      }
       case 'dispatch':
         add(await benchDispatch(g));
         break;
     }
   }
-  const status = [...(peers?.status ?? [])];
   if (peers?.offline && (offlineCases.length > 0 || groups.includes('train-step'))) {
     const off = peers.offline(offlineCases);
     status.push(...off.status);

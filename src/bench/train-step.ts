@@ -1,22 +1,19 @@
 /**
  * The book's network, one training step at a time: batch 100 of 1,024 fingerprint bits → 50 ReLU units → dropout
- * (keep 0.5) → 1 logit, weighted sigmoid cross-entropy summed over the batch, Adam — the loop of
- * src/tox21/eval-hyperparams.ts (batch rows selected on the host, loss accumulated on the device, read once per
- * epoch). Timed per epoch of 6,264 rows (63 steps) on synthetic ECFP-like data (3 % of bits set), with the first
- * layer dense (`linear` on 0/1 floats) and sparse (`sparseLinear` on set-bit rows). Also counts the dispatches and
- * submits a step records. No Node-only imports.
+ * (keep 0.5) → 1 logit, weighted sigmoid cross-entropy summed over the batch, Adam — trained by the library's one
+ * training loop (src/train/fit.ts, as the study trains), M models at once (M = 1 here; the population group varies
+ * M). Timed per epoch of 6,264 rows (63 steps, the losses read back once at its end) on synthetic ECFP-like data
+ * (3 % of bits set), with the first layer dense (`linear` on 0/1 floats) and sparse (`sparseLinear` on set-bit
+ * rows). Also counts the dispatches and submits a step records. No Node-only imports.
  */
-import { add, linear, sigmoidCrossEntropy } from '../src/autograd/ops.ts';
-import { keep, tidy } from '../src/autograd/scope.ts';
-import { BitRows, sparseLinear } from '../src/autograd/sparse-linear.ts';
-import { Tensor } from '../src/autograd/tensor.ts';
-import type { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.ts';
-import { selectRows, toDense, type SparseBits } from '../src/data/sparse-bits.ts';
-import { Dropout } from '../src/nn/dropout.ts';
-import { Linear } from '../src/nn/linear.ts';
-import { Adam } from '../src/optim/optimizer.ts';
-import { Rng } from '../src/random/rng.ts';
-import { minibatches } from '../src/train/minibatches.ts';
+import { BitRows } from '../autograd/sparse-linear.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import type { WebGpuBackend } from '../backend/webgpu/webgpu-backend.ts';
+import { selectRows, toDense, type SparseBits } from '../data/sparse-bits.ts';
+import { PopulationMlp } from '../nn/population-mlp.ts';
+import { ModelOptimizer } from '../optim/model-optimizer.ts';
+import { Rng } from '../random/rng.ts';
+import { PopulationTrainer } from '../train/fit.ts';
 import type { BenchResult } from './result.ts';
 import { spread } from './timing.ts';
 
@@ -50,79 +47,71 @@ export interface StepBench {
   counts: Record<'dense' | 'sparse', StepCounts>;
 }
 
+/** Times epochs of `trainer` (after one warm-up epoch); counts a step's dispatches and submits. */
+export async function timeEpochs(g: WebGpuBackend, trainer: BookPopulation, opts: { epochs?: number; maxSeconds?: number } = {}): Promise<{ perStep: ReturnType<typeof spread>; counts: StepCounts }> {
+  await trainer.epoch();
+  const c0 = { ...g.rt.counters };
+  await trainer.epoch();
+  const counts = { dispatches: (g.rt.counters.dispatches - c0.dispatches) / STEPS_PER_EPOCH, submits: (g.rt.counters.submits - c0.submits) / STEPS_PER_EPOCH };
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < (opts.epochs ?? 3) && (times.length < 2 || performance.now() - start < (opts.maxSeconds ?? 20) * 1000)) {
+    const t0 = performance.now();
+    await trainer.epoch();
+    times.push((performance.now() - t0) / STEPS_PER_EPOCH);
+  }
+  return { perStep: spread(times), counts };
+}
+
 /** Trains the book network for `epochs` timed epochs (after one warm-up epoch) with each first-layer variant. */
 export async function benchTrainStep(g: WebGpuBackend, opts: { epochs?: number; maxSeconds?: number } = {}): Promise<StepBench> {
   const data = bookData();
   const results: BenchResult[] = [];
   const counts = {} as StepBench['counts'];
   for (const variant of ['dense', 'sparse'] as const) {
-    const trainer = bookTrainer(g, data, variant === 'sparse');
-    await trainer.epoch(false);
-    const c0 = { ...g.rt.counters };
-    await trainer.epoch(false);
-    counts[variant] = { dispatches: (g.rt.counters.dispatches - c0.dispatches) / STEPS_PER_EPOCH, submits: (g.rt.counters.submits - c0.submits) / STEPS_PER_EPOCH };
-    const plain: number[] = [], read: number[] = [];
-    const start = performance.now();
-    while (plain.length < (opts.epochs ?? 3) && (plain.length < 2 || performance.now() - start < (opts.maxSeconds ?? 20) * 1000)) {
-      for (const [list, readback] of [[plain, false], [read, true]] as const) {
-        const t0 = performance.now();
-        await trainer.epoch(readback);
-        list.push((performance.now() - t0) / STEPS_PER_EPOCH);
-      }
-    }
+    const trainer = bookPopulation(g, data, 1, variant === 'sparse');
+    const { perStep: t, counts: c } = await timeEpochs(g, trainer, opts);
+    counts[variant] = c;
     trainer.dispose();
-    const t = spread(plain);
     results.push({
       kernel: 'train-step', shape: STEP_SHAPE, impl: variant === 'sparse' ? 'shadergrad' : 'shadergrad:dense',
-      msPerStep: t.median, ms: { median: t.median, min: t.min, max: t.max }, readbackMs: strip(spread(read)), runs: t.runs,
-      note: `${variant} first layer; epoch of ${STEPS_PER_EPOCH} steps timed whole = ${(t.median * STEPS_PER_EPOCH / 1000).toFixed(3)} s; ` +
-        `${counts[variant].dispatches.toFixed(2)} dispatches and ${counts[variant].submits.toFixed(2)} submits per step (the first step of an epoch has no running loss to add to); readbackMs reads the epoch's loss`,
+      msPerStep: t.median, ms: { median: t.median, min: t.min, max: t.max }, runs: t.runs,
+      note: `${variant} first layer; epoch of ${STEPS_PER_EPOCH} steps timed whole (losses read back once) = ${(t.median * STEPS_PER_EPOCH / 1000).toFixed(3)} s; ` +
+        `${c.dispatches.toFixed(2)} dispatches and ${c.submits.toFixed(2)} submits per step (the first step of an epoch has no running loss to add to)`,
     });
   }
   return { results, counts };
 }
 
-function strip(t: { median: number; min: number; max: number }) {
-  return { median: t.median, min: t.min, max: t.max };
+export interface BookPopulation {
+  readonly models: number;
+  epoch(): Promise<Float64Array>;
+  dispose(): void;
 }
 
-/** The training loop, one epoch per call; `readback` reads the epoch's summed loss at the end. */
-export function bookTrainer(g: WebGpuBackend, data: ReturnType<typeof bookData>, sparse: boolean) {
-  const rng = new Rng(7);
-  const l1 = new Linear(g, { inputs: BOOK_NET.bits, outputs: BOOK_NET.hidden, activation: 'relu', init: 'normal' }, rng);
-  const drop = new Dropout(BOOK_NET.keep, 7, 0).train(true);
-  const l2 = new Linear(g, { inputs: BOOK_NET.hidden, outputs: 1, init: 'normal' }, rng);
-  const opt = new Adam([...l1.parameters(), ...l2.parameters()], { lr: 0.001 });
-  const pick = (a: Float32Array, idx: Uint32Array) => Float32Array.from(idx, (r) => a[r]);
+/** The book network for `models` copies (seeds 7, 8, …), trained by the library's training loop, one epoch per call. */
+export function bookPopulation(g: WebGpuBackend, data: ReturnType<typeof bookData>, models: number, sparse: boolean): BookPopulation {
+  const net = new PopulationMlp(g, {
+    inputs: BOOK_NET.bits, outputs: 1, nLayers: 1, activation: 'relu', init: 'normal',
+    members: Array.from({ length: models }, (_, m) => ({ seed: 7 + m, width: BOOK_NET.hidden, keep: BOOK_NET.keep })),
+  });
+  const opt = new ModelOptimizer(net.parameters(), models, { kind: 'adam', lr: new Float64Array(models).fill(0.001) });
+  const trainer = new PopulationTrainer(g, net, opt, {
+    rows: BOOK_NET.rows, outputs: 1, labels: data.y, weights: data.w,
+    input: (idx) => {
+      const bits = selectRows(data.bits, idx);
+      return sparse ? BitRows.from(g, bits) : Tensor.from(g, toDense(bits), [idx.length, BOOK_NET.bits]);
+    },
+  }, { batchSize: BOOK_NET.batch, reduction: 'sum', shuffle: false, dataSeed: 0, epochs: new Uint32Array(models).fill(1e9) });
   return {
-    async epoch(readback: boolean): Promise<number | null> {
-      let total: Tensor | null = null;
-      for (const idx of minibatches(BOOK_NET.rows, BOOK_NET.batch)) {
-        const next: Tensor = tidy(() => {
-          opt.zeroGrad();
-          const bits = selectRows(data.bits, idx);
-          const h = sparse
-            ? sparseLinear(BitRows.from(g, bits), l1.W, l1.b, { activation: 'relu' })
-            : linear(Tensor.from(g, toDense(bits), [idx.length, BOOK_NET.bits]), l1.W, l1.b, { activation: 'relu' });
-          const logits = l2.forward(drop.forward(h));
-          const loss = sigmoidCrossEntropy(logits, Tensor.from(g, pick(data.y, idx), [idx.length, 1]), Tensor.from(g, pick(data.w, idx), [idx.length, 1]), 'sum');
-          loss.backward();
-          opt.step();
-          return total ? add(total, loss) : loss;
-        });
-        total?.dispose();
-        total = keep(next);
-      }
-      let value: number | null = null;
-      if (readback) value = (await total!.data())[0];
-      else await g.rt.sync();
-      total!.dispose();
-      return value;
+    models,
+    async epoch() {
+      return (await trainer.epoch()).loss;
     },
     dispose() {
+      trainer.dispose();
       opt.dispose();
-      l1.dispose();
-      l2.dispose();
+      net.dispose();
     },
   };
 }

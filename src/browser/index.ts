@@ -3,6 +3,8 @@
  * to keep its main thread free — molecule files featurized in a Web Worker with RDKit's wasm, forests grown on Web
  * Workers — and the serializable errors those workers send. Importing it registers the embedded WGSL shaders.
  */
+/// <reference types="@webgpu/types" preserve="true" />
+// (kept in the published .d.ts: the API's types name GPUDevice, GPUBuffer, … from @webgpu/types, a dependency)
 import './register-shaders.ts';
 
 export * from '../public-api.ts';

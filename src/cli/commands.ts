@@ -15,4 +15,6 @@ export const commands: Record<string, () => Promise<CommandModule>> = {
   'tox21 fcn': () => import('./tox21-fcn.ts'),
   'tox21 search': () => import('./tox21-search.ts'),
   'tox21 study': () => import('./tox21-study.ts'),
+  study: () => import('./study.ts'),
+  dashboard: () => import('./dashboard.ts'),
 };

@@ -1,4 +1,10 @@
-/** Entry point of the `shadergrad` command: finds the longest command name that prefixes argv and runs it. */
+/**
+ * Entry point of the `shadergrad` command: finds the longest command name that prefixes argv and runs it. Runs itself
+ * when it is the process's main module: `tsx src/cli/main.ts` from a clone, or the package's bin dist/cli.js (this
+ * file bundled), which npm links as node_modules/.bin/shadergrad — hence the comparison of real paths.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { commands } from './commands.ts';
 import { CliError, CommandFailed } from './cli-error.ts';
 
@@ -32,8 +38,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
-if (isEntry) {
+function isMainModule(): boolean {
+  const script = process.argv[1];
+  if (!script || !import.meta.url.startsWith('file:')) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMainModule()) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {

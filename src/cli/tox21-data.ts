@@ -1,31 +1,34 @@
 /**
  * `shadergrad tox21 data`: loads Tox21 (or a molecule CSV laid out like it), featurizes or reads the cache, splits,
- * weights, and prints what it found — a human summary, or with --json exactly one JSON object on stdout — so a user
- * can check a data file before training on it. Data problems exit 1 with the file, line and column; usage errors
- * exit 2 (CliError).
+ * weights, and prints what it found — the data report the training commands also print and put in their JSON, with
+ * every failed row — as a human summary, or with --json exactly one JSON object on stdout, so a user can check a
+ * data file before training on it. Data problems exit 1 with the file, line and column; usage errors exit 2.
  */
 import { choiceOption, intOption, parseOptions } from './args.ts';
-import { CliError } from './cli-error.ts';
-import { DataFileError } from '../data/data-error.ts';
-import { DataUnavailableError } from '../data/data-source.ts';
-import { loadTox21, type LoadReport } from '../data/tox21.ts';
+import { CliError, CommandFailed } from './cli-error.ts';
+import { dataReportJson, dataReportLines } from '../data/data-report.ts';
+import type { LoadReport } from '../data/tox21.ts';
+import { DATA_FLAGS, DATA_USAGE, dataOptionsFrom, loadData, seedOption } from './tox21-shared.ts';
 
 export const usage =
-  'tox21 data [--data PATH] [--split index|random|scaffold] [--seed N] [--tasks A,B] [--weights deepchem2017|train-balanced] [--threads N] [--json]';
+  `tox21 data ${DATA_USAGE} [--seed N (same as --split-seed)] [--tasks A,B] [--weights deepchem2017|train-balanced] [--threads N] [--json]`;
 
 export async function run(argv: string[]): Promise<number> {
   const o = parseOptions(argv, {
-    data: { type: 'string' },
-    split: { type: 'string' },
+    ...DATA_FLAGS,
     seed: { type: 'string' },
     tasks: { type: 'string' },
     weights: { type: 'string' },
     threads: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const split = choiceOption('split', o.split, ['index', 'random', 'scaffold'] as const, 'index');
-  const seed = intOption('seed', o.seed, 0, 0);
-  if (o.seed !== undefined && split !== 'random') throw new CliError('--seed applies only to --split random');
+  // Here --seed can only mean the split's seed (nothing else is random), so it stays as the short spelling.
+  if (o.seed !== undefined && o['split-seed'] !== undefined) throw new CliError('give the random split\'s seed once: --seed or --split-seed');
+  if (o.seed !== undefined) {
+    seedOption(o.seed);
+    if (o.split !== 'random') throw new CliError('--seed applies only to --split random');
+  }
+  const dataOpts = dataOptionsFrom({ ...o, 'split-seed': o['split-seed'] ?? o.seed });
   const weights = choiceOption('weights', o.weights, ['deepchem2017', 'train-balanced'] as const, 'deepchem2017');
   const threads = o.threads === undefined ? undefined : intOption('threads', o.threads, 1, 1);
   let tasks: string[] | undefined;
@@ -36,33 +39,20 @@ export async function run(argv: string[]): Promise<number> {
 
   let report: LoadReport;
   try {
-    ({ report } = await loadTox21({ data: o.data, split, seed, tasks, weights, threads }));
+    ({ report } = await loadData('tox21 data', dataOpts, { tasks, weights, threads }));
   } catch (e) {
-    if (e instanceof DataFileError || e instanceof DataUnavailableError) {
-      process.stderr.write(`shadergrad tox21 data: ${e.message}\n`);
-      return 1;
-    }
+    if (e instanceof CommandFailed) return 1; // loadData printed the file, line and column
     throw e;
   }
   process.stdout.write(o.json ? `${JSON.stringify(jsonSummary(report))}\n` : humanSummary(report));
   return 0;
 }
 
+/** The shared data report (what the training commands put under `data`), plus where the features came from. */
 export function jsonSummary(r: LoadReport) {
   return {
-    source: r.source,
-    rows: r.rows,
-    featurized: r.featurized,
-    unsanitized: r.unsanitized,
-    failed: r.failed,
-    failures: r.failures,
-    split: { train: r.split.train, valid: r.split.valid, test: r.split.test },
-    splitKind: r.split.kind,
-    seed: r.split.seed,
-    weights: r.weights,
-    tasks: Object.fromEntries(
-      Object.entries(r.tasks).map(([name, t]) => [name, { labelled: t.labelled, positive: t.positive, positiveWeight: t.positiveWeight, negativeWeight: t.negativeWeight }]),
-    ),
+    ...dataReportJson(r),
+    sourceKind: r.sourceKind,
     seconds: { featurize: r.seconds.featurize, total: r.seconds.total },
     cached: r.cached,
     threads: r.threads,
@@ -72,19 +62,17 @@ export function jsonSummary(r: LoadReport) {
 function humanSummary(r: LoadReport): string {
   const lines: string[] = [];
   lines.push(`source       ${r.source} (${r.sourceKind})`);
-  lines.push(`rows         ${r.rows} = ${r.featurized} featurized (${r.unsanitized} without sanitization) + ${r.failed} failed`);
-  if (r.unsanitized > 0) lines.push(`unsanitized  data rows ${r.unsanitizedRows.join(', ')}`);
-  for (const f of r.failures) lines.push(`failed       data row ${f.row} (line ${f.line}), column "${f.column}": ${f.reason} — "${f.smiles}"`);
-  const byReason = new Map<string, string[]>();
-  for (const c of r.ignoredColumns) byReason.set(c.reason, [...(byReason.get(c.reason) ?? []), c.name]);
-  for (const [reason, names] of byReason) lines.push(`ignored      ${names.length === 1 ? 'column' : 'columns'} ${names.map((n) => `"${n}"`).join(', ')}: ${reason}`);
+  const report = dataReportLines(r);
+  const split = report.pop()!;
+  report.pop(); // the task list: the table below shows every task
+  lines.push(...report);
   lines.push(
     `features     ECFP r=${r.featurizer.radius} ${r.featurizer.nBits} bits, RDKit ${r.featurizer.rdkit}: ` +
       (r.cached ? `cache, ${ms(r.seconds.featurize)}` : `computed on ${r.threads} thread${r.threads === 1 ? '' : 's'} in ${ms(r.seconds.featurize)}`) +
       (r.threadNote ? ` (${r.threadNote})` : '') +
       (r.cacheNote ? ` (${r.cacheNote})` : ''),
   );
-  lines.push(`split        ${r.split.kind}${r.split.seed !== null ? ` seed ${r.split.seed}` : ''}: train ${r.split.train} / valid ${r.split.valid} / test ${r.split.test}`);
+  lines.push(split);
   lines.push(`weights      ${r.weights}`);
   const names = Object.keys(r.tasks);
   const width = Math.max(4, ...names.map((n) => n.length));

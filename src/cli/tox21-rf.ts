@@ -1,26 +1,25 @@
 /**
  * `shadergrad tox21 rf`: the book's scikit-learn baseline — a class-balanced random forest on ECFP4 bits — fitted
- * and scored from scratch, on one task or all twelve. Prints a table, or with --json exactly one JSON object.
- * Worker threads start before the data loads, so their start-up overlaps it. Data problems exit 1, usage errors 2.
+ * and scored from scratch, on one task or all twelve, of Tox21 or any molecule CSV laid out like it, on the index,
+ * random or scaffold split. Prints a table and what the data load used and set aside, or with --json exactly one
+ * JSON object (the same under `data`). Worker threads start before the data loads, so their start-up overlaps it.
+ * Data problems exit 1, usage errors 2.
  */
 import { availableParallelism } from 'node:os';
 import { intOption, parseOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
-import { DataFileError } from '../data/data-error.ts';
-import { DataUnavailableError } from '../data/data-source.ts';
-import { loadTox21 } from '../data/tox21.ts';
 import { RandomForest } from '../forest/forest.ts';
 import { featuresPerNode, type ForestOptions } from '../forest/options.ts';
 import { TreePool } from '../forest/tree-pool.ts';
 import { BOOK_FOREST, meanScores, runTaskBaseline, type ForestFitter, type TaskBaseline } from '../forest/tox21-baseline.ts';
-import { metricsTable } from './tox21-shared.ts';
+import { checkTask, DATA_FLAGS, DATA_USAGE, dataJson, dataOptionsFrom, dataText, loadData, metricsTable, seedOption } from './tox21-shared.ts';
 
 export const usage =
-  'tox21 rf [--data PATH] [--task NR-AR|all] [--trees 50] [--max-features sqrt|log2|N|FRACTION] [--max-depth N] [--seed N] [--labeled-only] [--threads N] [--json]';
+  `tox21 rf ${DATA_USAGE} [--task NR-AR|all] [--trees 50] [--max-features sqrt|log2|N|FRACTION] [--max-depth N] [--seed N] [--labeled-only] [--threads N] [--json]`;
 
 export async function run(argv: string[]): Promise<number> {
   const o = parseOptions(argv, {
-    data: { type: 'string' },
+    ...DATA_FLAGS,
     task: { type: 'string' },
     trees: { type: 'string' },
     'max-features': { type: 'string' },
@@ -30,8 +29,8 @@ export async function run(argv: string[]): Promise<number> {
     threads: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const seed = intOption('seed', o.seed, 0, 0);
-  if (seed >= 2 ** 32) throw new CliError(`--seed must be an integer < 2^32, got "${o.seed}"`);
+  const dataOpts = dataOptionsFrom(o);
+  const seed = seedOption(o.seed);
   const forest: ForestOptions = {
     ...BOOK_FOREST,
     nEstimators: intOption('trees', o.trees, 50, 1),
@@ -45,20 +44,9 @@ export async function run(argv: string[]): Promise<number> {
 
   const pool = threads > 1 ? new TreePool(threads) : null;
   try {
-    let loaded;
-    try {
-      loaded = await loadTox21({ data: o.data, split: 'index' });
-    } catch (e) {
-      if (e instanceof DataFileError || e instanceof DataUnavailableError) {
-        process.stderr.write(`shadergrad tox21 rf: ${e.message}\n`);
-        return 1;
-      }
-      throw e;
-    }
+    const loaded = await loadData('tox21 rf', dataOpts);
     const { dataset, split } = loaded;
-    if (taskArg !== 'all' && !dataset.tasks.includes(taskArg)) {
-      throw new CliError(`--task must be all or one of ${dataset.tasks.join(', ')}; got "${taskArg}"`);
-    }
+    checkTask(taskArg, loaded.report, true);
     checkMaxFeatures(forest, dataset.features.nBits);
 
     const fit: ForestFitter = pool ? (x, y, opts) => pool.fit(x, y, opts) : (x, y, opts) => RandomForest.fit(x, y, opts);
@@ -90,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
               mean: meanScores(results),
             }
           : { trainRows: results[0].trainRows, metrics: results[0].metrics };
-      process.stdout.write(`${JSON.stringify({ ...header, ...body, seconds, hyperparameters, seed, threads })}\n`);
+      process.stdout.write(`${JSON.stringify({ ...header, ...body, seconds, hyperparameters, seed, threads, data: dataJson(loaded.report) })}\n`);
     } else {
       process.stdout.write(metricsTable([...results.map((r) => ({ name: r.task, metrics: r.metrics })), ...(taskArg === 'all' ? [{ name: 'mean', metrics: meanScores(results) }] : [])], 'task'));
       process.stdout.write(
@@ -98,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
           `${threads} thread${threads > 1 ? 's' : ''}; trained on ${labeledOnly ? 'labelled training rows' : 'all training rows, missing labels as 0'}\n` +
           `fit ${seconds.fit.toFixed(2)} s, predict ${seconds.predict.toFixed(2)} s\n`,
       );
+      process.stdout.write(dataText(loaded.report));
     }
     return 0;
   } finally {

@@ -12,13 +12,14 @@ import { PLANS, runStudy, type StudyResult } from '../tox21/study.ts';
 import { parseOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
 import { Progress } from './progress.ts';
-import { backendFor, loadData } from './tox21-shared.ts';
+import { backendFor, checkTask, DATA_FLAGS, DATA_USAGE, dataJson, dataOptionsFrom, dataText, loadData } from './tox21-shared.ts';
 
-export const usage = 'tox21 study [--data PATH] [--quick|--full] [--task NR-AR] [--out DIR] [--backend auto|webgpu|cpu] [--json]';
+export const usage = `tox21 study ${DATA_USAGE} [--quick|--full] [--task NR-AR] [--out DIR] [--backend auto|webgpu|cpu] [--json]`;
 
 export async function run(argv: string[]): Promise<number> {
-  const o = parseOptions(argv, { data: { type: 'string' }, quick: { type: 'boolean' }, full: { type: 'boolean' }, task: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } });
+  const o = parseOptions(argv, { ...DATA_FLAGS, quick: { type: 'boolean' }, full: { type: 'boolean' }, task: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' } });
   if (o.quick && o.full) throw new CliError('--quick and --full exclude each other');
+  const dataOpts = dataOptionsFrom(o);
   const plan = { ...PLANS[o.quick ? 'quick' : o.full ? 'full' : 'default'] };
   if (o.task) plan.task = o.task;
   const progress = new Progress(process.stderr);
@@ -26,8 +27,9 @@ export async function run(argv: string[]): Promise<number> {
   progress.stage(`adapter: ${adapterName(be.info)}`);
   const pool = new TreePool(2);
   try {
-    const data = await loadData('tox21 study', o.data);
-    if (!data.dataset.tasks.includes(plan.task)) throw new CliError(`--task must be one of ${data.dataset.tasks.join(', ')}; got "${plan.task}"`);
+    const data = await loadData('tox21 study', dataOpts);
+    checkTask(plan.task, data.report, false);
+    process.stderr.write(dataText(data.report));
     progress.step(1, 1, `data: ${data.report.rows} molecules, split ${data.split.train.length}/${data.split.valid.length}/${data.split.test.length}${data.report.cached ? ' (features from cache)' : ''}`);
     const result = await runStudy({
       be, data, plan,
@@ -38,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `tox21-study-${plan.name}-${new Date().toISOString().replace(/[:.]/g, '-')}.html`);
     writeFileSync(file, renderStudyReport(result));
-    if (o.json) process.stdout.write(`${JSON.stringify({ ...result, report: file })}\n`);
+    if (o.json) process.stdout.write(`${JSON.stringify({ ...result, report: file, data: { ...result.data, ...dataJson(data.report) } })}\n`);
     else process.stdout.write(`\n${studyTable(result)}\nreport: ${file}\n`);
     return 0;
   } finally {

@@ -19,7 +19,7 @@ export class DataUnavailableError extends Error {
 export type SourceKind = 'option' | 'env' | 'cache' | 'download';
 
 /** `$XDG_CACHE_HOME/shadergrad`, else `~/.cache/shadergrad`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
   return env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'shadergrad') : join(homedir(), '.cache', 'shadergrad');
 }
 
@@ -28,7 +28,7 @@ const HOW_TO_PASS = `pass a local copy with --data PATH or the environment varia
 export async function resolveTox21File(opts: {
   data?: string;
   cacheDir: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
   /** Injected by tests so they never touch the network. */
   fetch?: typeof fetch;
   url?: string;

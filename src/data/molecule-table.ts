@@ -27,13 +27,17 @@ export interface MoleculeTable {
 
 const ID_NAME = /^(id|name|mol_?id|molecule_?(id|name)|compound_?(id|name)|cmpd_?id|.+_id)$/i;
 
-/** 0 or 1 for a label, null for an empty cell, undefined for anything else. Accepts numeric spellings (1.0, 0.0). */
+/**
+ * 0 or 1 for a label, null for an empty cell, undefined for anything else. Accepts the decimal spellings other tools
+ * write (`1.0`, `0.00`), but not what JavaScript's Number() would also read as 0 or 1 (`0x1`, `1e0`, `+1`, `-0`):
+ * those are not how a label file writes a class, and taking them would hide a corrupted column.
+ */
 export function parseLabel(cell: string): 0 | 1 | null | undefined {
   const v = cell.trim();
   if (v === '') return null;
-  if (v === '0' || v === '1') return v === '0' ? 0 : 1;
-  const n = Number(v);
-  return n === 0 ? 0 : n === 1 ? 1 : undefined;
+  const m = /^([01])(?:\.0+)?$/.exec(v);
+  if (!m) return undefined;
+  return m[1] === '0' ? 0 : 1;
 }
 
 /**
@@ -44,6 +48,7 @@ export function parseLabel(cell: string): 0 | 1 | null | undefined {
  */
 export function readMoleculeTable(table: CsvTable, file: string, opts: { tasks?: string[] } = {}): MoleculeTable {
   const { header, records, lines } = table;
+  if (records.length === 0) throw new DataFileError({ file, line: 1 }, `the file has a header (${header.join(', ')}) but no data rows`);
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup !== undefined) throw new DataFileError({ file, line: 1, column: dup }, `the header names column "${dup}" twice`);
   const smilesIdx = findSmilesColumn(header, file);

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { joinJobResults, runMoleculeJob, type JobResult, type MoleculeJob } from './molecule-jobs.ts';
 import type { ChunkRequest } from './molecule-worker.ts';
 import { loadRDKit, rdkitWasmModule } from './rdkit-node.ts';
+import { workerExecArgv } from '../worker-exec-argv.ts';
 
 export interface ThreadedResult<R> {
   result: R;
@@ -62,7 +63,7 @@ export async function runMoleculeJobThreaded<J extends MoleculeJob>(
   const workers: Worker[] = [];
   const wasm = await rdkitWasmModule();
   for (let i = 0; i < nWorkers; i++) {
-    const w = new Worker(workerUrl(), { workerData: { wasm } });
+    const w = new Worker(workerUrl(), { workerData: { wasm }, execArgv: workerExecArgv() });
     workers.push(w);
     let ready = false;
     let busy = false;

@@ -14,6 +14,7 @@ import { growTree } from './grow.ts';
 import type { ForestOptions } from './options.ts';
 import { Tree } from './tree.ts';
 import type { PoolRequest, PoolReply } from './tree-worker.ts';
+import { workerExecArgv } from '../worker-exec-argv.ts';
 
 // Under tsx or vitest this file is TypeScript and the worker must register tsx itself (Node 20 does not apply
 // `--import tsx` loader hooks inside workers); a bundled build ships tree-worker.js next to this file.
@@ -40,7 +41,7 @@ export class TreePool {
   constructor(readonly threads: number) {
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
     this.workers = Array.from({ length: threads - 1 }, (_, k) => {
-      const worker = new Worker(BOOT_URL, { workerData: { entry: ENTRY_URL } });
+      const worker = new Worker(BOOT_URL, { workerData: { entry: ENTRY_URL }, execArgv: workerExecArgv() });
       worker.on('message', (reply: PoolReply) => this.onReply?.(k, reply));
       worker.on('error', (e) => this.fail(e));
       worker.on('exit', (code) => this.fail(new Error(`forest worker ${k} exited with code ${code}`)));

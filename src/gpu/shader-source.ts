@@ -8,7 +8,7 @@
 const sources = new Map<string, string>();
 
 export const SHADER_FILES = [
-  'matmul', 'matmul-blocked', 'matmul-subgroup', 'bit-matmul', 'unary', 'binary', 'reduce', 'xent', 'dropout', 'optim',
+  'matmul', 'matmul-blocked', 'matmul-subgroup', 'matmul-large', 'bit-matmul', 'unary', 'binary', 'reduce', 'xent', 'dropout', 'optim',
   'dropout-models', 'optim-models',
   // Imported by the others, never compiled alone.
   'matmul-params', 'activation', 'register-block', 'philox',

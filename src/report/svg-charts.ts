@@ -9,14 +9,14 @@ export interface Series {
   color?: string;
 }
 
-const W = 640, H = 300, PAD = { l: 56, r: 16, t: 16, b: 40 };
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
+export const W = 640, H = 300, PAD = { l: 56, r: 16, t: 16, b: 40 };
+export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf', '#8c564b', '#e377c2'];
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
-function niceRange(values: number[]): [number, number] {
+export function niceRange(values: number[]): [number, number] {
   const v = values.filter(Number.isFinite);
   if (v.length === 0) return [0, 1];
   let lo = Math.min(...v), hi = Math.max(...v);
@@ -25,7 +25,7 @@ function niceRange(values: number[]): [number, number] {
   return [lo - pad, hi + pad];
 }
 
-function axes(xLabel: string, yLabel: string, yr: [number, number]): string {
+export function axes(xLabel: string, yLabel: string, yr: [number, number]): string {
   const ticks = Array.from({ length: 5 }, (_, i) => yr[0] + ((yr[1] - yr[0]) * i) / 4);
   const y = (v: number) => PAD.t + (H - PAD.t - PAD.b) * (1 - (v - yr[0]) / (yr[1] - yr[0]));
   return `<g class="axes" font-size="11" fill="#444">

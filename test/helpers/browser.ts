@@ -93,7 +93,7 @@ export async function waitForState(page: Page, states: string[], timeout = 90_00
 export async function runCli(args: string[]): Promise<string> {
   const cache = mkdtempSync(join(tmpdir(), 'shadergrad-cache-'));
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/shadergrad.mjs'), ...args], {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
       cwd: ROOT,
       env: { ...process.env, XDG_CACHE_HOME: cache },
       maxBuffer: 16 << 20,

@@ -46,12 +46,20 @@ export class WebGpuBackend implements Backend {
   reduceOverride: 'hardware' | 'software' | null = null;
 
   constructor(readonly rt: GpuRuntime) {
-    this.matmulDevice = { software: rt.info.software, subgroupSize: rt.ctx.subgroupSize };
+    const lim = rt.device.limits;
+    this.matmulDevice = {
+      software: rt.info.software, subgroupSize: rt.ctx.subgroupSize,
+      maxWorkgroupStorage: lim.maxComputeWorkgroupStorageSize, maxInvocations: Math.min(lim.maxComputeInvocationsPerWorkgroup, lim.maxComputeWorkgroupSizeX, lim.maxComputeWorkgroupSizeY),
+    };
   }
 
   static async create(opts: DeviceOptions = {}): Promise<WebGpuBackend> {
-    if (typeof process !== 'undefined' && process.versions?.node) await loadShadersFromDisk();
-    return new WebGpuBackend(new GpuRuntime(await requestGpu(opts)));
+    const node = typeof process !== 'undefined' && !!process.versions?.node;
+    if (node) await loadShadersFromDisk();
+    const be = new WebGpuBackend(new GpuRuntime(await requestGpu(opts)));
+    // Matmul winners measured on this adapter by `shadergrad bench --tune` (a file in the cache folder), if any.
+    if (node) be.matmulDevice.tuned = await (await import('./matmul-tune.ts')).readTuned(be.info);
+    return be;
   }
 
   get info(): AdapterSummary {

@@ -113,3 +113,68 @@ export function runPythonPeers(cases: MatmulCase[], opts: { rounds?: number; tim
   }
   return { status, results };
 }
+
+/**
+ * The population step written by hand in PyTorch, as a user would without shadergrad: stacked weights [M, …], one
+ * broadcast matmul per layer, per-model dropout masks, one weighted BCE summed over models, one Adam (one learning
+ * rate for all). Reads {sizes, net, steps, rounds}; prints {version, threads, ms: {M: [ms per step, …]}}.
+ */
+const POPULATION_SCRIPT = String.raw`
+import json, sys, time
+cfg = json.loads(sys.argv[1])
+try:
+    import torch
+except ImportError as e:
+    print(json.dumps({'error': str(e)})); sys.exit(0)
+net = cfg['net']
+rows, bits, hidden, batch, keep = net['rows'], net['bits'], net['hidden'], net['batch'], net['keep']
+g = torch.Generator().manual_seed(1)
+X = (torch.rand(rows, bits, generator=g) < net['density']).float()
+y = (torch.rand(rows, 1, generator=g) < 0.04).float()
+w = torch.where(y > 0, (rows - y.sum()) / y.sum(), torch.ones_like(y))
+out = {'version': torch.__version__, 'threads': torch.get_num_threads(), 'ms': {}}
+for M in cfg['sizes']:
+    W1 = torch.randn(M, bits, hidden, generator=g).requires_grad_()
+    b1 = torch.randn(M, 1, hidden, generator=g).requires_grad_()
+    W2 = torch.randn(M, hidden, 1, generator=g).requires_grad_()
+    b2 = torch.randn(M, 1, 1, generator=g).requires_grad_()
+    opt = torch.optim.Adam([W1, b1, W2, b2], lr=0.001)
+    state = {'s': 0}
+    def step():
+        s = state['s']; state['s'] = (s + batch) % rows
+        xb, yb, wb = X[s:s + batch], y[s:s + batch], w[s:s + batch]
+        opt.zero_grad()
+        h = torch.relu(torch.matmul(xb, W1) + b1)
+        mask = (torch.rand(h.shape) < keep).float() / keep
+        logits = torch.matmul(h * mask, W2) + b2
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, yb.expand(M, -1, -1), weight=wb.expand(M, -1, -1), reduction='sum')
+        loss.backward()
+        opt.step()
+    for _ in range(2): step()
+    ts = []
+    for _ in range(cfg['rounds']):
+        t0 = time.perf_counter()
+        for _ in range(cfg['steps']): step()
+        ts.append((time.perf_counter() - t0) * 1000 / cfg['steps'])
+    out['ms'][str(M)] = ts
+print(json.dumps(out))
+`;
+
+export function runPythonPopulation(sizes: number[], opts: { steps?: number; rounds?: number; timeoutSeconds?: number } = {}): { status: PeerStatus[]; results: BenchResult[] } {
+  const python = process.env.PYTHON ?? '/usr/bin/python3';
+  const impl = 'pytorch-cpu';
+  const missing = (why: string) => ({ status: [{ impl, available: false, note: `NOT MEASURED (population): ${why}` }], results: [] });
+  const cfg = { sizes, net: BOOK_NET, steps: opts.steps ?? 10, rounds: opts.rounds ?? 2 };
+  const run = spawnSync(python, ['-c', POPULATION_SCRIPT, JSON.stringify(cfg)], { encoding: 'utf8', timeout: (opts.timeoutSeconds ?? 300) * 1000, maxBuffer: 1 << 22 });
+  if (run.error) return missing(`${python} could not run (${run.error.message})`);
+  if (run.status !== 0) return missing(`the python script failed: ${run.stderr.trim().split('\n').slice(-2).join(' / ')}`);
+  const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as { error?: string; version?: string; threads?: number; ms?: Record<string, number[]> };
+  if (out.error) return missing(`${python} cannot import torch (${out.error}); on Debian: apt-get install python3-torch`);
+  const note = `torch ${out.version}, ${out.threads} CPU thread(s); stacked weights, broadcast matmuls, per-model dropout masks, one Adam (one learning rate); dense input; ${cfg.steps} steps timed`;
+  const results: BenchResult[] = sizes.map((models) => {
+    const s = [...out.ms![String(models)]].sort((a, b) => a - b);
+    const ms = { median: s[(s.length - 1) >> 1], min: s[0], max: s[s.length - 1] };
+    return { kernel: 'population', shape: `${models} × (${STEP_SHAPE})`, impl, models, msPerStep: ms.median, modelStepsPerSecond: (models * 1000) / ms.median, ms, runs: s.length, note };
+  });
+  return { status: [{ impl, available: true, version: out.version, note }], results };
+}

@@ -3,12 +3,15 @@
  * this process — its matmul on every shape we time, and the book network's training step written as tfjs users
  * would (tf.variable, tf.train.adam, tf.losses.sigmoidCrossEntropy with SUM). Its waits go through the same quiet
  * polling as ours (src/gpu/quiet-wait.ts), so the comparison is of kernels and per-op overhead, not of how Node
- * spins while waiting. Node-only: it makes its own Dawn instance.
+ * spins while waiting. Node-only: it makes its own Dawn instance. tfjs is an optional peer of the package (and esbuild,
+ * which bundles tfjs-core's gradients for Node): when one is not installed the peer is reported as not measured, with
+ * the command's missing packages named, instead of failing.
  */
 import type * as TF from '@tensorflow/tfjs-core';
-import { selectRows, toDense } from '../../src/data/sparse-bits.ts';
-import { quietly } from '../../src/gpu/quiet-wait.ts';
-import { minibatches } from '../../src/train/minibatches.ts';
+import { createRequire } from 'node:module';
+import { selectRows, toDense } from '../../data/sparse-bits.ts';
+import { quietly } from '../../gpu/quiet-wait.ts';
+import { minibatches } from '../../train/minibatches.ts';
 import type { MatmulContender } from '../matmul.ts';
 import type { BenchResult, PeerStatus } from '../result.ts';
 import { spread } from '../timing.ts';
@@ -22,6 +25,8 @@ export interface TfjsPeer {
 
 interface WebGpuBackendLike {
   device: GPUDevice;
+  /** tfjs's open command encoder; null once it submitted (after every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE dispatches). */
+  commandEncoder: GPUCommandEncoder | null;
   endComputePassEncoder(): void;
   submitQueue(): void;
 }
@@ -36,7 +41,6 @@ const keep: unknown[] = [];
  */
 async function registerGradients(): Promise<void> {
   const esbuild = await import('esbuild');
-  const { createRequire } = await import('node:module');
   const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { tmpdir } = await import('node:os');
@@ -53,8 +57,31 @@ async function registerGradients(): Promise<void> {
   }
 }
 
+const TFJS_PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'];
+
+/**
+ * Why the peer cannot be measured here ("not measured: install …", naming every missing package), or null when its
+ * packages resolve from this file — in a user's project, from their node_modules.
+ */
+export function missingTfjsNote(resolvable: (pkg: string) => boolean = resolvesFromHere): string | null {
+  const esbuild = resolvable('esbuild') ? '' : "esbuild, which bundles tfjs-core's gradients for Node";
+  if (TFJS_PACKAGES.some((p) => !resolvable(p))) return `not measured: install ${TFJS_PACKAGES.join(' and ')}${esbuild && ` (and ${esbuild})`}`;
+  return esbuild ? `not measured: install ${esbuild}` : null;
+}
+
+function resolvesFromHere(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function loadTfjsWebgpu(): Promise<TfjsPeer> {
   const impl = 'tfjs-webgpu';
+  const missing = missingTfjsNote();
+  if (missing) return { status: { impl, available: false, note: missing }, matmul: null, trainStep: null };
   let tf: typeof TF;
   try {
     const { create, globals } = await import('webgpu');
@@ -80,9 +107,14 @@ export async function loadTfjsWebgpu(): Promise<TfjsPeer> {
   const backend = tf.backend() as unknown as WebGpuBackendLike;
   const info = (backend.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
   const wait = async () => {
-    // What tfjs itself does before a read: close the open pass, submit everything recorded.
-    backend.endComputePassEncoder();
-    backend.submitQueue();
+    // What tfjs itself does before a read: close the open pass, submit everything recorded. Only when something is
+    // recorded: tfjs submits by itself every WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE dispatches (and drops its encoder),
+    // and its submitQueue() calls finish() on that null encoder — the TypeError "Cannot read properties of null
+    // (reading 'finish')" seen on an H200, where the batch size made the last matmul of a timing submit by itself.
+    if (backend.commandEncoder) {
+      backend.endComputePassEncoder();
+      backend.submitQueue();
+    }
     await quietly(() => backend.device.queue.onSubmittedWorkDone());
   };
   return {

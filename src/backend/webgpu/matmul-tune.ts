@@ -1,0 +1,358 @@
+/**
+ * Matmul autotuning: which kernel and tiles win on *this* adapter, measured rather than guessed.
+ * Why: the best tile differs by GPU (multiprocessor count, workgroup memory, register file) and by shape, and the
+ * heuristic in matmul-config.ts was written from one H200 table. `shadergrad bench --tune` times a few candidate
+ * configurations per shape class (matmul-config.ts's MATMUL_CLASSES) on representative shapes and stores the
+ * winners in `$XDG_CACHE_HOME/shadergrad/tune/<vendor>-<architecture>-<device>-<driver>.json` (else
+ * ~/.cache/shadergrad/tune/); WebGpuBackend.create() reads that file once per process in Node and planMatmul
+ * prefers its winners to the heuristic. SHADERGRAD_MATMUL_TUNE=off ignores the file; SHADERGRAD_TUNE_DIR moves it.
+ * Timing: products are recorded, then the submit-to-idle wall clock of the batch is measured (recording is not
+ * timed), median of 3 rounds after a warm-up; the device is not opened with `timestamp-query`, so no GPU timestamps.
+ * A candidate whose single product takes over 10× the best so far is dropped after one product, and the whole run
+ * stops at a time budget (100 s on a GPU, 60 s on a software adapter), keeping the classes finished by then.
+ * Node-only parts (the cache file) load node: modules dynamically, so browser bundles can include this module.
+ */
+import type { MatmulSpec } from '../backend.ts';
+import type { AdapterSummary } from '../../gpu/adapter-info.ts';
+import {
+  LARGE_TILES, MATMUL_CLASSES, chooseMatmulTiles, largeTilesProblem, matmulKernels, planMatmul,
+  type MatmulClass, type MatmulDevice, type MatmulKernel, type MatmulOverride, type MatmulTiles, type TunedMatmul,
+} from './matmul-config.ts';
+import type { WebGpuBackend } from './webgpu-backend.ts';
+
+export const TUNE_VERSION = 1;
+
+/** One timed (or dropped) candidate on one class. */
+export interface TuneRow {
+  class: MatmulClass;
+  candidate: string;
+  choice: MatmulOverride;
+  /** Sum over the class's representative shapes of the median ms per product; null when dropped. */
+  ms: number | null;
+  /** GFLOP/s over the representative shapes together; null when dropped. */
+  gflops: number | null;
+  note?: string;
+}
+
+export interface TuneFile {
+  version: number;
+  key: string;
+  adapter: AdapterSummary;
+  created: string;
+  seconds: number;
+  /** The representative shapes timed per class (m×k×n, Aᵀ/Bᵀ marks a transpose). */
+  shapes: Partial<Record<MatmulClass, string[]>>;
+  winners: TunedMatmul;
+  rows: TuneRow[];
+  /** Classes not tuned, and why (budget ran out, too slow on a software adapter). */
+  skipped: Partial<Record<MatmulClass, string>>;
+}
+
+type Shape = Pick<MatmulSpec, 'm' | 'k' | 'n' | 'transA' | 'transB'>;
+
+/**
+ * Representative shapes per class: the study's layer products (batch 100, 1024 bits, 50 or 2000 units, forward and
+ * backward), squares, a shallow product. On a software adapter smaller ones, and no `large` class (a single
+ * 2³² product takes seconds there).
+ */
+export function representatives(cls: MatmulClass, software: boolean): Shape[] {
+  const sq = (s: number): Shape => ({ m: s, k: s, n: s });
+  switch (cls) {
+    case 'thin':
+      return [{ m: 100, k: 1024, n: 50 }, { m: 1024, k: 100, n: 50, transA: true }];
+    case 'shallow':
+      return software ? [{ m: 100, k: 50, n: 1024, transB: true }] : [{ m: 100, k: 50, n: 1024, transB: true }, { m: 2048, k: 32, n: 2048 }];
+    case 'small':
+      return software ? [sq(256)] : [sq(512), { m: 100, k: 1024, n: 2000 }];
+    case 'medium':
+      return software ? [sq(768)] : [sq(1024)];
+    case 'large':
+      return software ? [] : [sq(4096)];
+  }
+}
+
+export function shapeLabel(s: Shape): string {
+  return `${s.m}x${s.k}x${s.n}${s.transA ? ' Aᵀ' : ''}${s.transB ? ' Bᵀ' : ''}`;
+}
+
+export function choiceLabel(c: MatmulOverride): string {
+  if (c.kernel === 'large' || (c.kernel === 'tiled' && c.tiles)) {
+    const t = c.tiles!;
+    return `${c.kernel} ${t.TILE_M}x${t.TILE_N}x${t.TILE_K} ${t.WPT_M}x${t.WPT_N}/thread`;
+  }
+  return `${c.kernel ?? 'auto'}${c.workgroupSize ? ` wg${c.workgroupSize}` : ''}`;
+}
+
+/**
+ * Candidates for a class on a device, the heuristic's own choice first (so the budget never leaves it untimed).
+ * GPUs: the large kernel's tiles (and TILE_K = 16 variants where the workgroup memory allows), the tiled kernel and
+ * the blocked one (no workgroup memory; 11.6 TFLOP/s at 8192² on the H200). Software adapters: the register kernels
+ * at two workgroup sizes, and the large kernel only where products are small (it runs at ~0.2 GFLOP/s there).
+ */
+export function candidates(cls: MatmulClass, dev: MatmulDevice): MatmulOverride[] {
+  const rep = representatives(cls, dev.software)[0] ?? { m: 1024, k: 1024, n: 1024 };
+  const spec = { batch: 1, ...rep };
+  const out: MatmulOverride[] = [];
+  const add = (c: MatmulOverride) => {
+    if (c.kernel && !matmulKernels(dev).includes(c.kernel)) return;
+    if (c.kernel === 'large' && largeTilesProblem(c.tiles!, dev) !== null) return;
+    if (!out.some((o) => choiceLabel(o) === choiceLabel(c))) out.push(c);
+  };
+  // The heuristic's choice, spelled out so the cache records what it was.
+  const plan = planMatmul(spec, { ...dev, tuned: null });
+  const heuristic: MatmulOverride = plan.kernel === 'large' || plan.kernel === 'tiled'
+    ? { kernel: plan.kernel, tiles: tilesOf(plan.constants) }
+    : { kernel: plan.kernel, workgroupSize: plan.constants.WG };
+  add(heuristic);
+  if (dev.software) {
+    for (const k of ['subgroup', 'blocked'] as MatmulKernel[]) for (const wg of [16, 64]) add({ kernel: k, workgroupSize: wg });
+    if (cls === 'thin' || cls === 'shallow' || cls === 'small') add({ kernel: 'large', tiles: LARGE_TILES[LARGE_TILES.length - 1] });
+    return out;
+  }
+  const large: MatmulTiles[] = cls === 'thin' ? [LARGE_TILES[LARGE_TILES.length - 1]] : [...LARGE_TILES];
+  if (cls !== 'thin') {
+    large.push({ TILE_M: 128, TILE_N: 128, TILE_K: 16, WPT_M: 8, WPT_N: 8 }, { TILE_M: 128, TILE_N: 64, TILE_K: 16, WPT_M: 8, WPT_N: 8 },
+      { TILE_M: 64, TILE_N: 64, TILE_K: 16, WPT_M: 4, WPT_N: 4 });
+  }
+  for (const t of large) add({ kernel: 'large', tiles: t });
+  add({ kernel: 'tiled', tiles: chooseMatmulTiles(rep.m, rep.n, rep.k) });
+  add({ kernel: 'blocked', workgroupSize: 64 });
+  if (cls === 'thin') add({ kernel: 'blocked', workgroupSize: 16 });
+  return out;
+}
+
+function tilesOf(c: Record<string, number>): MatmulTiles {
+  return { TILE_M: c.TILE_M, TILE_N: c.TILE_N, TILE_K: c.TILE_K, WPT_M: c.WPT_M, WPT_N: c.WPT_N };
+}
+
+export interface TuneOptions {
+  /** Stop starting new measurements after this long (default 100 s on a GPU, 60 s on a software adapter). */
+  budgetSeconds?: number;
+  /** Classes to tune (default all). */
+  classes?: MatmulClass[];
+  /** Wall-clock per timed batch of products, ms (default 30 on a GPU, 60 on a software adapter). */
+  batchMs?: number;
+  onRow?: (r: TuneRow) => void;
+}
+
+/** Times the candidates of each class on this backend's adapter; returns the winners (apply or write them). */
+export async function tuneMatmul(g: WebGpuBackend, opts: TuneOptions = {}): Promise<TuneFile> {
+  const dev = g.matmulDevice;
+  const t0 = performance.now();
+  const budgetMs = (opts.budgetSeconds ?? (dev.software ? 60 : 100)) * 1000;
+  const batchMs = opts.batchMs ?? (dev.software ? 60 : 30);
+  const over = () => performance.now() - t0 > budgetMs;
+  const file: TuneFile = {
+    version: TUNE_VERSION, key: tuneKey(g.info), adapter: g.info, created: new Date().toISOString(), seconds: 0,
+    shapes: {}, winners: {}, rows: [], skipped: {},
+  };
+  const saved = g.matmulOverride;
+  try {
+    // The largest class first: the products the issue is about, and the ones a budget must not cut.
+    for (const cls of [...MATMUL_CLASSES].reverse()) {
+      if (opts.classes && !opts.classes.includes(cls)) continue;
+      const shapes = representatives(cls, dev.software);
+      if (shapes.length === 0) {
+        file.skipped[cls] = 'not tuned on a software adapter: one product takes seconds there';
+        continue;
+      }
+      if (over()) {
+        file.skipped[cls] = `time budget of ${budgetMs / 1000} s spent`;
+        continue;
+      }
+      file.shapes[cls] = shapes.map(shapeLabel);
+      const flop = shapes.reduce((a, s) => a + 2 * s.m * s.k * s.n, 0);
+      const inputs = shapes.map((s, i) => ({ s, a: g.upload(randomData(s.m * s.k, 2 * i + 1)), b: g.upload(randomData(s.k * s.n, 2 * i + 2)) }));
+      const best: number[] = shapes.map(() => Infinity);
+      const rows: TuneRow[] = [];
+      try {
+        for (const choice of candidates(cls, dev)) {
+          if (over()) break;
+          let total = 0;
+          let note: string | undefined;
+          for (let i = 0; i < inputs.length && note === undefined; i++) {
+            const { s, a, b } = inputs[i];
+            const spec: MatmulSpec = { batch: 1, ...s };
+            g.matmulOverride = choice;
+            const one = async () => {
+              const out = g.matmul(a, b, spec);
+              g.release(out);
+              const t = performance.now();
+              await g.rt.sync();
+              return performance.now() - t;
+            };
+            await one(); // compiles the pipeline
+            const single = await one();
+            if (single > 10 * best[i]) {
+              note = `dropped: one ${shapeLabel(s)} product took ${single.toFixed(2)} ms, over 10× the best (${best[i].toFixed(2)} ms)`;
+              break;
+            }
+            const outBytes = s.m * s.n * 4;
+            const reps = Math.max(1, Math.min(200, Math.round(batchMs / Math.max(single, 0.005)), Math.floor(2 ** 30 / outBytes)));
+            const ms: number[] = [];
+            for (let r = 0; r < 3; r++) {
+              for (let j = 0; j < reps; j++) g.release(g.matmul(a, b, spec));
+              const t = performance.now();
+              await g.rt.sync();
+              ms.push((performance.now() - t) / reps);
+            }
+            ms.sort((x, y) => x - y);
+            best[i] = Math.min(best[i], ms[1]);
+            total += ms[1];
+          }
+          const row: TuneRow = note === undefined
+            ? { class: cls, candidate: choiceLabel(choice), choice, ms: total, gflops: flop / (total * 1e6) }
+            : { class: cls, candidate: choiceLabel(choice), choice, ms: null, gflops: null, note };
+          rows.push(row);
+          file.rows.push(row);
+          opts.onRow?.(row);
+        }
+      } finally {
+        g.matmulOverride = saved;
+        for (const { a, b } of inputs) {
+          g.release(a);
+          g.release(b);
+        }
+      }
+      const timed = rows.filter((r) => r.ms !== null);
+      if (timed.length === 0) {
+        file.skipped[cls] = `time budget of ${budgetMs / 1000} s spent`;
+        continue;
+      }
+      const win = timed.reduce((x, y) => (y.ms! < x.ms! ? y : x));
+      file.winners[cls] = win.choice;
+    }
+  } finally {
+    g.matmulOverride = saved;
+  }
+  file.seconds = (performance.now() - t0) / 1000;
+  return file;
+}
+
+function randomData(n: number, seed: number): Float32Array {
+  // A cheap LCG: the values only need to be ordinary floats, not good random numbers.
+  const out = new Float32Array(n);
+  let x = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out[i] = x / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+/** `<vendor>-<architecture>-<device>-<driver>`, each lower-cased to [a-z0-9.] runs joined by `_` ('unknown' if empty). */
+export function tuneKey(a: Pick<AdapterSummary, 'vendor' | 'architecture' | 'device' | 'description'>): string {
+  const part = (s: string) => s.toLowerCase().replace(/[^a-z0-9.]+/g, '_').replace(/^[_.]+|_+$/g, '').slice(0, 60) || 'unknown';
+  // Dawn puts the driver (name and version) in the adapter's description.
+  return [a.vendor, a.architecture, a.device, a.description].map(part).join('-');
+}
+
+type Env = Record<string, string | undefined>;
+
+/** The tuning cache folder: SHADERGRAD_TUNE_DIR, else $XDG_CACHE_HOME/shadergrad/tune, else ~/.cache/shadergrad/tune. */
+export async function tuneDir(env: Env = process.env): Promise<string> {
+  const { join } = await import('node:path');
+  if (env.SHADERGRAD_TUNE_DIR) return env.SHADERGRAD_TUNE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'shadergrad', 'tune');
+  const { homedir } = await import('node:os');
+  return join(homedir(), '.cache', 'shadergrad', 'tune');
+}
+
+export async function tunePath(a: AdapterSummary, env: Env = process.env): Promise<string> {
+  const { join } = await import('node:path');
+  return join(await tuneDir(env), `${tuneKey(a)}.json`);
+}
+
+/** Writes the file where readTuned finds it for this adapter; returns its path. */
+export async function writeTuneFile(file: TuneFile, env: Env = process.env): Promise<string> {
+  const { mkdirSync, renameSync, writeFileSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  const path = await tunePath(file.adapter, env);
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`);
+  renameSync(tmp, path);
+  readCache.delete(path);
+  return path;
+}
+
+const KERNELS: MatmulKernel[] = ['tiled', 'large', 'blocked', 'subgroup'];
+
+/** The winners of a tuning file's text, checked; throws naming what is wrong. */
+export function parseTuneFile(text: string, key: string): TunedMatmul {
+  let j: Partial<TuneFile>;
+  try {
+    j = JSON.parse(text) as Partial<TuneFile>;
+  } catch (e) {
+    throw new Error(`not JSON (${(e as Error).message})`);
+  }
+  if (j.version !== TUNE_VERSION) throw new Error(`version ${String(j.version)}, this shadergrad reads version ${TUNE_VERSION}: run \`shadergrad bench --tune\` again`);
+  if (j.key !== key) throw new Error(`made for adapter "${String(j.key)}", this one is "${key}"`);
+  const out: TunedMatmul = {};
+  for (const [cls, c] of Object.entries(j.winners ?? {})) {
+    if (!(MATMUL_CLASSES as readonly string[]).includes(cls)) throw new Error(`unknown shape class "${cls}" (known: ${MATMUL_CLASSES.join(', ')})`);
+    if (!c || typeof c !== 'object' || !KERNELS.includes(c.kernel as MatmulKernel)) throw new Error(`class ${cls}: unknown kernel ${JSON.stringify(c?.kernel)}`);
+    const choice: MatmulOverride = { kernel: c.kernel };
+    if (c.tiles !== undefined) {
+      const t = c.tiles as unknown as Record<string, unknown>;
+      for (const f of ['TILE_M', 'TILE_N', 'TILE_K', 'WPT_M', 'WPT_N']) {
+        if (!Number.isInteger(t[f]) || (t[f] as number) <= 0) throw new Error(`class ${cls}: tiles.${f} must be a positive integer, got ${JSON.stringify(t[f])}`);
+      }
+      choice.tiles = tilesOf(t as Record<string, number>);
+    }
+    if (c.workgroupSize !== undefined) {
+      if (!Number.isInteger(c.workgroupSize) || c.workgroupSize % 4 !== 0) throw new Error(`class ${cls}: workgroupSize must be a multiple of 4, got ${JSON.stringify(c.workgroupSize)}`);
+      choice.workgroupSize = c.workgroupSize;
+    }
+    out[cls as MatmulClass] = choice;
+  }
+  return out;
+}
+
+const readCache = new Map<string, TunedMatmul | null>();
+
+/**
+ * This adapter's tuned winners, or null when there is no file (or SHADERGRAD_MATMUL_TUNE=off). Read once per path
+ * per process. A file that cannot be used is reported on stderr, naming the file and the problem, and ignored: a
+ * stale cache must not stop the library from running.
+ */
+export async function readTuned(a: AdapterSummary, env: Env = process.env): Promise<TunedMatmul | null> {
+  if (/^(off|0|false|no)$/i.test(env.SHADERGRAD_MATMUL_TUNE ?? '')) return null;
+  const path = await tunePath(a, env);
+  if (readCache.has(path)) return readCache.get(path)!;
+  const { existsSync, readFileSync } = await import('node:fs');
+  let tuned: TunedMatmul | null = null;
+  if (existsSync(path)) {
+    try {
+      tuned = parseTuneFile(readFileSync(path, 'utf8'), tuneKey(a));
+    } catch (e) {
+      process.stderr.write(`shadergrad: ignoring the matmul tuning cache ${path}: ${(e as Error).message}\n`);
+    }
+  }
+  readCache.set(path, tuned);
+  return tuned;
+}
+
+/** One line per timed candidate, for the CLI's progress output. */
+export function tuneRowLine(r: TuneRow): string {
+  const v = r.ms === null ? (r.note ?? 'dropped') : `${r.ms.toFixed(3)} ms  ${r.gflops!.toFixed(1)} GFLOP/s`;
+  return `tune ${r.class.padEnd(8)} ${r.candidate.padEnd(32)} ${v}`;
+}
+
+/** The winners as lines, with the heuristic's choice for comparison. */
+export function tuneSummary(file: TuneFile): string[] {
+  const lines: string[] = [];
+  for (const cls of MATMUL_CLASSES) {
+    const w = file.winners[cls];
+    if (!w) {
+      lines.push(`${cls}: not tuned (${file.skipped[cls] ?? 'no candidate timed'})`);
+      continue;
+    }
+    const rows = file.rows.filter((r) => r.class === cls && r.ms !== null);
+    const won = rows.find((r) => r.candidate === choiceLabel(w))!;
+    const heur = rows[0];
+    const vs = heur && heur !== won ? `, ${(heur.ms! / won.ms!).toFixed(2)}× the heuristic's ${heur.candidate}` : ' (the heuristic\'s choice)';
+    lines.push(`${cls}: ${choiceLabel(w)} ${won.gflops!.toFixed(1)} GFLOP/s on ${file.shapes[cls]?.join(', ')}${vs}`);
+  }
+  return lines;
+}

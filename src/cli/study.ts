@@ -1,0 +1,134 @@
+/**
+ * `shadergrad study list|show NAME|export NAME --format json|csv|delete NAME [--storage URL]`: what a study store
+ * holds, without a GPU. These commands only read (or delete): they open the store without creating it, so a wrong
+ * URL or name writes nothing, and every store problem is one line on stderr naming the file, server or study, with
+ * exit code 1.
+ */
+import { parseOptions, choiceOption } from './args.ts';
+import { CliError, CommandFailed } from './cli-error.ts';
+import { paramText } from '../hpo/space.ts';
+import { openStore, StoreError, type OpenOptions, type StudyStore, type TrialRow } from '../hpo/store.ts';
+import type { Study } from '../hpo/store-spec.ts';
+import { StorageUrlError } from '../hpo/store-url.ts';
+import { objectiveValue, TRIAL_STATES } from '../hpo/trial.ts';
+
+export const usage = 'study list|show NAME|export NAME --format json|csv|delete NAME [--storage sqlite:///file.db|postgresql://user:pass@host/db] [--json]';
+
+/** Opens `--storage` for a command; store problems become one line on stderr and exit code 1. */
+export async function openStudyStore(command: string, url: string | undefined, opts: OpenOptions = {}): Promise<StudyStore> {
+  try {
+    return await openStore(url, opts);
+  } catch (e) {
+    throw commandError(command, e);
+  }
+}
+
+/** A store error as the CLI reports it: its one line, then exit code 1. Other errors pass through. */
+export function commandError(command: string, e: unknown): unknown {
+  if (e instanceof StoreError || e instanceof StorageUrlError) {
+    process.stderr.write(`shadergrad ${command}: ${e.message}\n`);
+    return new CommandFailed(e.message);
+  }
+  return e;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const positional = rest.length > 0 && !rest[0].startsWith('--') ? rest[0] : undefined;
+  const flags = positional === undefined ? rest : rest.slice(1);
+  const o = parseOptions(flags, { storage: { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' } });
+  const command = `study ${sub ?? ''}`.trim();
+  if (!sub || !['list', 'show', 'export', 'delete'].includes(sub)) throw new CliError(`expected list, show NAME, export NAME or delete NAME, got "${sub ?? ''}"`);
+  if (sub === 'list' && positional !== undefined) throw new CliError(`study list takes no name, got "${positional}"`);
+  if (sub !== 'list' && positional === undefined) throw new CliError(`study ${sub} needs the study's NAME`);
+  const format = sub === 'export' ? choiceOption('format', o.format, ['json', 'csv'] as const, 'json') : undefined;
+  if (sub !== 'export' && o.format !== undefined) throw new CliError('--format is an option of study export');
+
+  const store = await openStudyStore(command, o.storage, { create: false });
+  try {
+    if (sub === 'list') {
+      const studies = await store.listStudies();
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ storage: store.url, studies: studies.map(({ spec, ...s }) => ({ ...s, objective: spec.objective, nTrials: spec.nTrials ?? null })) })}\n`);
+      } else if (studies.length === 0) {
+        process.stdout.write(`no studies in ${store.url}\n`);
+      } else {
+        const rows = studies.map((s) => [
+          s.name,
+          TRIAL_STATES.filter((k) => s.counts[k] > 0).map((k) => `${s.counts[k]} ${k}`).join(', ') || 'no trials',
+          s.best === null ? '—' : `${s.best.toFixed(4)} (${s.spec.objective.direction === 'maximize' ? 'max' : 'min'} ${s.spec.objective.name})`,
+          new Date(s.updatedAt).toISOString().replace('T', ' ').slice(0, 19),
+        ]);
+        process.stdout.write(`${store.url}\n${table(['study', 'trials', 'best', 'last update (UTC)'], rows)}`);
+      }
+      return 0;
+    }
+    const study = await store.loadStudy(positional!);
+    if (sub === 'delete') {
+      await store.deleteStudy(study.name);
+      process.stdout.write(`deleted study "${study.name}" from ${store.url}\n`);
+      return 0;
+    }
+    const rows = await store.trialRows(study);
+    if (sub === 'show') {
+      process.stdout.write(o.json ? `${JSON.stringify(exportJson(study, rows, store.url))}\n` : showText(study, rows, store.url));
+    } else {
+      process.stdout.write(format === 'csv' ? exportCsv(study, rows) : `${JSON.stringify(exportJson(study, rows, store.url))}\n`);
+    }
+    return 0;
+  } catch (e) {
+    throw commandError(command, e);
+  } finally {
+    await store.close();
+  }
+}
+
+function showText(study: Study, rows: TrialRow[], url: string): string {
+  const s = study.spec;
+  const space = Object.entries(s.space).map(([k, p]) => `${k} ${p.kind === 'choice' ? `∈ {${p.values.join(', ')}}` : `${p.kind} [${p.low}, ${p.high}]`}`).join('; ');
+  const head = [
+    `study "${study.name}" in ${url}, created ${new Date(study.createdAt).toISOString()}`,
+    `objective: ${s.objective.direction} ${s.objective.name}; ${s.nTrials ?? '?'} trials of ${s.reps} seed${s.reps > 1 ? 's' : ''}`,
+    `sampler: ${s.sampler.name} ${JSON.stringify(s.sampler.options)}; pruner: ${s.pruner.name} ${JSON.stringify(s.pruner.options)}`,
+    `space: ${space}`,
+    ...(Object.keys(s.extra).length ? [`extra: ${JSON.stringify(s.extra)}`] : []),
+  ];
+  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '—');
+  const body = rows.map((r) => [
+    String(r.record.id), r.record.state, f(objectiveValue(r.record, s.objective)), String(r.record.budget), r.record.seconds.toFixed(1), String(r.attempts),
+    paramText(r.record.params) + (r.record.reason ? `  (${r.record.reason})` : ''),
+  ]);
+  return `${head.join('\n')}\n${rows.length ? table(['id', 'state', s.objective.name, 'epochs', 'seconds', 'attempts', 'params'], body) : 'no trials yet\n'}`;
+}
+
+function exportJson(study: Study, rows: TrialRow[], url: string) {
+  return {
+    storage: url,
+    study: study.spec,
+    createdAt: new Date(study.createdAt).toISOString(),
+    trials: rows.map((r) => ({ ...r.record, attempts: r.attempts, worker: r.worker, updatedAt: new Date(r.updatedAt).toISOString() })),
+  };
+}
+
+/** One row per trial: id, state, reason, budget, seconds, attempts, then a column per parameter and per value. */
+export function exportCsv(study: Study, rows: TrialRow[]): string {
+  const params = [...new Set([...Object.keys(study.spec.space), ...rows.flatMap((r) => Object.keys(r.record.params))])];
+  const values = [...new Set(rows.flatMap((r) => Object.keys(r.record.values)))].sort();
+  const head = ['id', 'state', 'reason', 'epochs', 'seconds', 'attempts', ...params.map((p) => `params_${p}`), ...values.map((v) => `values_${v}`)];
+  const lines = rows.map((r) => [
+    r.record.id, r.record.state, r.record.reason ?? '', r.record.budget, r.record.seconds, r.attempts,
+    ...params.map((p) => r.record.params[p] ?? ''), ...values.map((v) => r.record.values[v] ?? ''),
+  ].map(csvField).join(','));
+  return `${[head.map(csvField).join(','), ...lines].join('\n')}\n`;
+}
+
+function csvField(v: unknown): string {
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return `${[line(head), ...rows.map(line)].join('\n')}\n`;
+}

@@ -1,0 +1,123 @@
+/**
+ * The live dashboard in headless Chromium: a study page opened on a SQLite store, more trials written to the store
+ * by another connection (as a search would), and the page must show them — trial count, best value and parameters,
+ * the charts — without a reload. Also the list page, the JSON API's 404 naming a missing study, and the CLI command
+ * printing its URL and stopping on SIGTERM.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../scripts/chromium.mjs';
+import { startDashboard, type Dashboard } from '../src/dashboard/server.ts';
+import { openStore, type StudyStore } from '../src/hpo/store.ts';
+import type { Study } from '../src/hpo/store-spec.ts';
+import { REPO, running, spec, tempDir } from './helpers/store-fixtures.ts';
+
+async function addTrial(store: StudyStore, study: Study, lr: number, hidden: number, value: number, state: 'complete' | 'pruned' = 'complete') {
+  const t = (await store.createTrial(study, running({ lr, hidden })))!;
+  const epochs = state === 'pruned' ? 3 : 10;
+  await store.updateTrial(study, {
+    ...t, state, budget: epochs, seconds: 2,
+    intermediate: Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1, value: value * (0.8 + (0.2 * (i + 1)) / epochs) })),
+    values: state === 'complete' ? { 'valid-wacc': value, 'test-wacc': value - 0.02 } : {},
+  });
+}
+
+describe('the dashboard', () => {
+  const t = tempDir();
+  const url = `sqlite:///${join(t.dir, 'studies.db')}`;
+  let writer: StudyStore, reader: StudyStore, study: Study, dash: Dashboard;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  beforeAll(async () => {
+    writer = await openStore(url);
+    reader = await openStore(url);
+    study = await writer.createStudy(spec('live'));
+    await writer.createStudy(spec('other'));
+    await addTrial(writer, study, 0.001, 50, 0.61);
+    await addTrial(writer, study, 0.01, 100, 0.66);
+    await addTrial(writer, study, 0.05, 200, 0.58, 'pruned');
+    dash = await startDashboard({ store: reader, port: 0, refreshMs: 300 });
+    chromium = await launchChromium({ webgpu: false });
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await dash?.close();
+    await writer?.close();
+    await reader?.close();
+    t.remove();
+  });
+
+  const text = (page: Page, sel: string) => page.textContent(sel).then((s) => (s ?? '').trim());
+
+  it('follows a study as trials are written, without reloading', async () => {
+    const page = await chromium.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${dash.url}study/live`);
+    await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.querySelectorAll('#charts figure').length === 4);
+    expect(await text(page, '#trial-count')).toBe('3 of 10');
+    expect(await text(page, '#states')).toBe('1 pruned, 2 complete');
+    expect(await text(page, '#best-value')).toBe('0.6600');
+    expect(await text(page, '#best-trial')).toMatch(/^trial 1 · 10 epochs/);
+    expect(await page.$$eval('#best-params th', (th) => th.map((x) => x.textContent))).toEqual(['lr', 'hidden']);
+    expect(await page.$$eval('#chart-intermediate-values polyline.curve', (l) => l.map((x) => x.getAttribute('data-points')))).toEqual(['3', '10', '10']);
+    expect(await page.$$eval('#chart-parallel-coordinates polyline.pc-line', (l) => l.length)).toBe(2);
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+
+    await addTrial(writer, study, 0.003, 100, 0.71);
+    await addTrial(writer, study, 0.0005, 50, 0.64);
+    await page.waitForFunction(() => document.querySelector('#trial-count')?.textContent === '5 of 10', undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#chart-intermediate-values polyline.curve').length === 5, undefined, { timeout: 15_000 });
+    expect(await text(page, '#best-value')).toBe('0.7100');
+    expect(await text(page, '#best-trial')).toMatch(/^trial 3 /);
+    expect(await page.$$eval('#best-params td', (td) => td.map((x) => x.textContent))).toEqual(['0.003', '100']);
+    expect(await page.$eval('#chart-history-by-trial polyline.best', (l) => l.getAttribute('data-best'))).toBe('0.71');
+    expect(await page.$$eval('#chart-parallel-coordinates polyline.pc-line', (l) => l.length)).toBe(4);
+    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lists the studies with their best values, linking to each', async () => {
+    const page = await chromium.context.newPage();
+    await page.goto(dash.url);
+    await page.waitForFunction(() => document.querySelectorAll('#studies tr[data-study]').length === 2);
+    expect(await page.$$eval('#studies tr[data-study]', (r) => r.map((x) => x.getAttribute('data-study')))).toEqual(['live', 'other']);
+    expect(await page.$eval('tr[data-study="other"] .best', (x) => x.textContent)).toBe('—');
+    await page.click('a[href="/study/live"]');
+    await page.waitForFunction(() => document.body.dataset.state === 'ready');
+    expect(await text(page, '#name')).toBe('live');
+    await page.close();
+  });
+
+  it('answers a missing study with a 404 naming it and the studies there are', async () => {
+    const r = await fetch(`${dash.url}api/study/nope`);
+    expect(r.status).toBe(404);
+    expect((await r.json()).error).toBe(`no study named "nope" in ${url}; studies: live, other`);
+    const full = await (await fetch(`${dash.url}api/study/live`)).json();
+    expect(full.trials.map((x: { id: number }) => x.id)).toEqual([0, 1, 2, 3, 4]);
+    expect(full.study.objective).toEqual({ name: 'valid-wacc', direction: 'maximize' });
+  });
+
+  it('runs as `shadergrad dashboard --port 0`, printing its URL, until SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'dashboard', '--port', '0', '--storage', url], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '', err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    const line = await new Promise<string>((res, rej) => {
+      child.stdout.on('data', (d) => {
+        out += d;
+        if (out.includes('\n')) res(out);
+      });
+      child.on('exit', () => rej(new Error(`dashboard exited: ${err}`)));
+    });
+    const m = /^shadergrad dashboard: (http:\/\/127\.0\.0\.1:\d+\/) — studies in (.*); Ctrl-C to stop\n$/.exec(line);
+    expect(m, line).not.toBeNull();
+    expect(m![2]).toBe(url);
+    const list = await (await fetch(`${m![1]}api/studies`)).json();
+    expect(list.studies.map((s: { name: string }) => s.name)).toEqual(['live', 'other']);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
