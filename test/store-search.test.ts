@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SuccessiveHalvingPruner } from '../src/hpo/pruners/successive-halving.ts';
 import { GridSampler } from '../src/hpo/samplers/grid.ts';
+import { RandomSampler } from '../src/hpo/samplers/random.ts';
 import type { SampleRequest, Sampler } from '../src/hpo/samplers/sampler.ts';
 import { TpeSampler } from '../src/hpo/samplers/tpe.ts';
 import type { SearchSpace, TrialParams } from '../src/hpo/space.ts';
@@ -79,7 +80,9 @@ describe('a search stored in a study', () => {
     }
   });
 
-  for (const mode of ['tpe', 'grid'] as const) {
+  // random: both workers' samplers have the same seed, so only sampling under the store's lock, with the ids the
+  // trials really get, keeps them from drawing the same configurations
+  for (const mode of ['tpe', 'random', 'grid'] as const) {
     it(`shares one study between two workers, no configuration twice (${mode})`, async () => {
       const t = tempDir();
       try {
@@ -90,7 +93,9 @@ describe('a search stored in a study', () => {
         const n = mode === 'grid' ? undefined : 14;
         const sa = (await a.getOrCreateStudy(studySpec('shared', s, n))).study;
         const sb = (await b.getOrCreateStudy(studySpec('shared', s, n))).study;
-        const extra = mode === 'grid' ? { sampler: new GridSampler() } : { pruner: new SuccessiveHalvingPruner({ reductionFactor: 2 }), nTrials: 14 };
+        const extra = mode === 'grid' ? { sampler: new GridSampler() }
+          : mode === 'random' ? { sampler: new RandomSampler({ seed: 1 }), nTrials: 14 }
+          : { pruner: new SuccessiveHalvingPruner({ reductionFactor: 2 }), nTrials: 14 };
         const [ra, rb] = await Promise.all([runStoredSearch(options(a, sa, 'wa', log, extra)), runStoredSearch(options(b, sb, 'wb', log, extra))]);
         const total = mode === 'grid' ? 10 : 14;
         expect(ra.trials.map((x) => x.id)).toEqual([...Array(total).keys()]);
@@ -119,7 +124,7 @@ describe('a search stored in a study', () => {
       const orphan = (await store.createTrial(study, { ...running({ q: 0.42, shape: 1 }), seeds: [0, 1] }, { worker: 'gone-host:1:x' }))!;
       await new Promise((r) => setTimeout(r, 1100));
       const log: string[] = [];
-      const r = await runStoredSearch({ ...options(store, study, 'w', log), nTrials: 3, staleSeconds: 1 });
+      const r = await runStoredSearch({ ...options(store, study, 'w', log), nTrials: 3, staleSeconds: 1, heartbeatSeconds: 0.2 });
       expect(r.trials).toHaveLength(3);
       expect(r.trials[0]).toMatchObject({ id: orphan.id, params: { q: 0.42, shape: 1 }, state: 'complete', budget: 6 });
       expect(r.trained).toContain(orphan.id);

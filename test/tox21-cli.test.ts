@@ -158,5 +158,9 @@ describe('tox21 study', () => {
     expect(dots.length).toBeGreaterThan(0);
     for (const [, m] of dots) expect(Number.isFinite(Number(m))).toBe(true);
     expect(html).toContain('swiftshader');
+    // The search's trial charts, and the verdict from the retrained configuration on both metrics.
+    for (const kind of ['history', 'intermediate', 'parallel']) expect(html).toMatch(new RegExp(`<figure class="trial-chart [^"]*${kind}`));
+    expect(r.stdout).toMatch(/best configuration retrained, fresh seeds 100, 101/);
+    expect(r.stdout).toMatch(/on weighted accuracy the tuned network (beats|does not beat) the forest .*; on ROC-AUC the tuned network (beats|does not beat) the forest/);
   });
 });

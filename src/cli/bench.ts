@@ -30,7 +30,6 @@ export async function run(argv: string[]): Promise<number> {
   // Progress goes to stderr when stdout carries the JSON.
   const log = (s: string) => (o.json ? process.stderr : process.stdout).write(`${s}\n`);
   log(`adapter: ${adapterName(g.info)}`);
-  log(HEADER);
   try {
     if (o.tune) {
       const file = await tune(g, log);
@@ -41,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
     }
+    log(HEADER);
     const peers = o.peers ? await loadPeers(log) : undefined;
     const report = await runSuite(g, {
       filter,

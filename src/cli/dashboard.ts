@@ -3,7 +3,8 @@
  * 127.0.0.1 for the studies in a store, until Ctrl-C. `--port 0` picks a free port; the URL is printed either way.
  */
 import { intOption, parseOptions } from './args.ts';
-import { commandError, openStudyStore } from './study.ts';
+import { openStudyStore } from './study.ts';
+import { storeFailure } from './study-options.ts';
 import { startDashboard } from '../dashboard/server.ts';
 
 export const usage = 'dashboard [--storage sqlite:///file.db|postgresql://user:pass@host/db] [--port 8080]   a live page of the studies on 127.0.0.1';
@@ -18,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
     dash = await startDashboard({ store, port, refreshMs });
   } catch (e) {
     await store.close();
-    throw commandError('dashboard', e);
+    throw storeFailure('dashboard', e);
   }
   process.stdout.write(`shadergrad dashboard: ${dash.url} — studies in ${store.url}; Ctrl-C to stop\n`);
   await new Promise<void>((resolve) => {

@@ -5,11 +5,11 @@
  * exit code 1.
  */
 import { parseOptions, choiceOption } from './args.ts';
-import { CliError, CommandFailed } from './cli-error.ts';
+import { CliError } from './cli-error.ts';
+import { storeFailure } from './study-options.ts';
 import { paramText } from '../hpo/space.ts';
-import { openStore, StoreError, type OpenOptions, type StudyStore, type TrialRow } from '../hpo/store.ts';
+import { openStore, type OpenOptions, type StudyStore, type TrialRow } from '../hpo/store.ts';
 import type { Study } from '../hpo/store-spec.ts';
-import { StorageUrlError } from '../hpo/store-url.ts';
 import { objectiveValue, TRIAL_STATES } from '../hpo/trial.ts';
 
 export const usage = 'study list|show NAME|export NAME --format json|csv|delete NAME [--storage sqlite:///file.db|postgresql://user:pass@host/db] [--json]';
@@ -19,17 +19,8 @@ export async function openStudyStore(command: string, url: string | undefined, o
   try {
     return await openStore(url, opts);
   } catch (e) {
-    throw commandError(command, e);
+    throw storeFailure(command, e);
   }
-}
-
-/** A store error as the CLI reports it: its one line, then exit code 1. Other errors pass through. */
-export function commandError(command: string, e: unknown): unknown {
-  if (e instanceof StoreError || e instanceof StorageUrlError) {
-    process.stderr.write(`shadergrad ${command}: ${e.message}\n`);
-    return new CommandFailed(e.message);
-  }
-  return e;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -77,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (e) {
-    throw commandError(command, e);
+    throw storeFailure(command, e);
   } finally {
     await store.close();
   }

@@ -13,7 +13,7 @@ import { parseSpaceText } from '../hpo/space-text.ts';
 import { gridPoints, paramText, type SearchSpace } from '../hpo/space.ts';
 import type { Objective, TrialRecord } from '../hpo/trial.ts';
 import { bestTrial, type StudyEvent } from '../hpo/runner.ts';
-import { runStoredStudy } from '../hpo/study-loop.ts';
+import { runStoredSearch } from '../hpo/store-search.ts';
 import { SPACE_ALIASES, runTox21Search } from '../tox21/search.ts';
 import { configOf } from '../tox21/trial-pool.ts';
 import type { FcnHyperparams } from '../tox21/hyperparams.ts';
@@ -123,13 +123,14 @@ export async function run(argv: string[]): Promise<number> {
   let result: { trials: TrialRecord[]; best: TrialRecord | null; population: number; stopped?: string };
   try {
     if (study) {
-      const r = await runStoredStudy({
-        store: study.store, study: study.study, worker: study.worker, space, sampler, nTrials, seeds: Array.from({ length: reps }, (_, i) => seed0 + i),
+      const r = await runStoredSearch({
+        store: study.store, study: study.study, worker: study.worker, space, sampler, objective, nTrials, timeoutSeconds,
+        seeds: Array.from({ length: reps }, (_, i) => seed0 + i),
         claim: Math.max(1, Math.floor(population / reps)),
         run: (initialTrials, sink, roundSampler) => runTox21Search(be, data, { ...search, sampler: roundSampler, initialTrials, sink }),
         onReap: (x) => process.stderr.write(`study "${study.study.name}": trials of stopped workers ${x.retried.length ? `to retry: ${x.retried.join(', ')}` : ''}${x.failed.length ? ` failed after their last attempt: ${x.failed.join(', ')}` : ''}\n`),
       });
-      result = { trials: r.trials, best: bestTrial(r.trials, objective), population: r.population };
+      result = { trials: r.trials, best: bestTrial(r.trials, objective), population: r.population, stopped: r.stopped };
     } else {
       result = await runTox21Search(be, data, search);
     }

@@ -40,6 +40,8 @@ export interface CoordinatorOptions {
   staleSeconds?: number;
   /** Attempts before a trial whose workers keep dying is marked failed (default 3). */
   maxAttempts?: number;
+  /** Told when a trial of this worker was handed to another (its heartbeat was late); its result is dropped. */
+  onTaken?: (t: TrialRecord, e: Error) => void;
 }
 
 export interface StudyProgress {
@@ -61,7 +63,7 @@ export class StudyCoordinator {
     if (!(o.nTrials === Infinity || (Number.isInteger(o.nTrials) && o.nTrials >= 1))) {
       throw new RangeError(`study "${o.study.name}": nTrials must be a positive integer (or Infinity for a finite sampler), got ${o.nTrials}`);
     }
-    this.sink = new StoreSink(o.store, o.study, { worker: o.worker, limit: o.nTrials });
+    this.sink = new StoreSink(o.store, o.study, { worker: o.worker, limit: o.nTrials, onTaken: o.onTaken });
   }
 
   /** Starts the heartbeat timer (unref'd: it never keeps the process alive by itself). */
@@ -93,7 +95,7 @@ export class StudyCoordinator {
   async reap(): Promise<ReapResult> {
     const rows = await this.o.store.trialRows(this.o.study);
     const dead = [...new Set(rows.filter((r) => r.record.state === 'running' && r.worker && r.worker !== this.o.worker && deadHere(r.worker)).map((r) => r.worker!))];
-    return this.o.store.reapStale(this.o.study, this.o.staleSeconds ?? 60, { maxAttempts: this.o.maxAttempts, deadWorkers: dead });
+    return this.o.store.reapStale(this.o.study, this.o.staleSeconds ?? 60, { maxAttempts: this.o.maxAttempts, deadWorkers: dead, self: this.o.worker });
   }
 
   /**

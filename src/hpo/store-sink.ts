@@ -34,6 +34,8 @@ const FINAL = new Set(['complete', 'pruned', 'failed']);
 
 export class StoreSink {
   private readonly owned = new Set<number>();
+  /** Trials handed to another worker: whatever this one still reports of them is dropped. */
+  private readonly lost = new Set<number>();
 
   constructor(readonly store: StudyStore, readonly study: Study, readonly opts: StoreSinkOptions) {}
 
@@ -49,12 +51,14 @@ export class StoreSink {
 
   /** Writes the trial's current state and its new intermediate values in one transaction. */
   async updated(t: TrialRecord): Promise<void> {
+    if (this.lost.has(t.id)) return;
     const mine = this.owned.has(t.id);
     try {
       await this.store.updateTrial(this.study, t, mine ? this.opts.worker : undefined);
     } catch (e) {
       if (e instanceof StoreError && e.name === 'TrialTakenError') {
         this.owned.delete(t.id);
+        this.lost.add(t.id);
         this.opts.onTaken?.(t, e);
         return;
       }

@@ -6,6 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { defaultCacheDir } from '../data/data-source.ts';
+import { StoreError } from './store-error.ts';
 
 export type StorageLocation =
   | { kind: 'sqlite'; /** absolute path, or ':memory:' */ file: string; display: string }
@@ -14,7 +15,7 @@ export type StorageLocation =
 export const STORAGE_FORMS = 'expected sqlite:///file.db, sqlite:////abs/file.db or postgresql://user:pass@host/db';
 
 /** A URL that cannot be used: the message names it and the forms that work. */
-export class StorageUrlError extends Error {
+export class StorageUrlError extends StoreError {
   override name = 'StorageUrlError';
 }
 

@@ -15,6 +15,7 @@
  */
 import type { TrialParams } from './space.ts';
 import type { StudySpec, Study } from './store-spec.ts';
+import { StoreError } from './store-error.ts';
 import { parseStorageUrl, type StorageLocation } from './store-url.ts';
 import type { IntermediateValue, TrialRecord, TrialState } from './trial.ts';
 
@@ -56,7 +57,10 @@ export interface ReapResult {
 
 export interface ReapOptions {
   maxAttempts?: number;
+  /** Workers known to be dead: their running trials are reaped whatever their heartbeats. */
   deadWorkers?: string[];
+  /** The calling worker: alive by definition, so its own trials are never reaped, however late its heartbeat. */
+  self?: string;
 }
 
 export interface CreateOptions {
@@ -116,10 +120,9 @@ export interface StudyStore {
   close(): Promise<void>;
 }
 
-/** A store that cannot be opened or used: unreachable server, unwritable or corrupt file. Its message is one line. */
-export class StoreError extends Error {
-  override name = 'StoreError';
-}
+/** A store that cannot be opened or used: unreachable server, unwritable or corrupt file, bad URL. */
+export { StoreError } from './store-error.ts';
+export { StorageUrlError } from './store-url.ts';
 
 export class StudyNotFoundError extends StoreError {
   override name = 'StudyNotFoundError';

@@ -4,17 +4,29 @@
  */
 import { keep } from '../autograd/scope.ts';
 import { Tensor } from '../autograd/tensor.ts';
+import { missingGradientGuard, type MissingGradPolicy } from './missing-grad.ts';
+
+export interface OptimizerOptions {
+  /**
+   * A parameter without a gradient at `step()` is a model that silently does not train: warn once (default), throw,
+   * or ignore (for parameters that are frozen on purpose).
+   */
+  missingGradients?: MissingGradPolicy;
+}
 
 export abstract class Optimizer {
   protected state = new Map<Tensor, Tensor[]>();
   steps = 0;
+  private readonly checkMissing: (params: readonly Tensor[]) => void;
 
-  constructor(readonly params: Tensor[]) {
+  constructor(readonly params: Tensor[], opts: OptimizerOptions = {}) {
     for (const p of params) if (!p.requiresGrad) throw new Error(`optimizer: parameter ${p.name || `[${p.shape.join(', ')}]`} does not require a gradient`);
+    this.checkMissing = missingGradientGuard(opts.missingGradients ?? 'warn');
   }
 
-  /** Applies one update to every parameter that has a gradient. */
+  /** Applies one update to every parameter that has a gradient (and says so, once, of those without). */
   step(): void {
+    this.checkMissing(this.params);
     this.steps++;
     for (const p of this.params) {
       if (!p.grad) continue;
@@ -50,8 +62,8 @@ export abstract class Optimizer {
 
 export class SGD extends Optimizer {
   protected slotCount = 0;
-  constructor(params: Tensor[], readonly lr: number) {
-    super(params);
+  constructor(params: Tensor[], readonly lr: number, opts: OptimizerOptions = {}) {
+    super(params, opts);
   }
   protected update(p: Tensor, g: Tensor): void {
     p.be.sgd(p.storage, g.storage, this.lr);
@@ -60,15 +72,15 @@ export class SGD extends Optimizer {
 
 export class Momentum extends Optimizer {
   protected slotCount = 1;
-  constructor(params: Tensor[], readonly lr: number, readonly momentum = 0.9) {
-    super(params);
+  constructor(params: Tensor[], readonly lr: number, readonly momentum = 0.9, opts: OptimizerOptions = {}) {
+    super(params, opts);
   }
   protected update(p: Tensor, g: Tensor, [v]: Tensor[]): void {
     p.be.momentum(p.storage, g.storage, v.storage, this.lr, this.momentum);
   }
 }
 
-export interface AdamOptions {
+export interface AdamOptions extends OptimizerOptions {
   lr?: number;
   beta1?: number;
   beta2?: number;
@@ -82,7 +94,7 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly eps: number;
   constructor(params: Tensor[], opts: AdamOptions = {}) {
-    super(params);
+    super(params, opts);
     // TensorFlow's defaults, which the book's tf.train.AdamOptimizer used.
     this.lr = opts.lr ?? 0.001;
     this.beta1 = opts.beta1 ?? 0.9;

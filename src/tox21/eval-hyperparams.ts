@@ -81,8 +81,11 @@ export interface PopulationOptions {
   maxModels?: number;
   /** Shared batch order seed of each population; default the first member's seed. */
   dataSeed?: number;
-  /** After every epoch of a population: each member's loss (NaN when it did not train). */
-  onEpoch?: (e: { epoch: number; loss: Float64Array; seconds: number; models: number[] }) => void;
+  /**
+   * After every epoch of a population: each member's loss (NaN when it did not train), the members that trained,
+   * and which run each member is (`runs[m]`: an index into the runs given).
+   */
+  onEpoch?: (e: { epoch: number; loss: Float64Array; seconds: number; models: number[]; runs: number[] }) => void;
   /** Called when a run's result is ready. */
   onResult?: (r: FcnResult, index: number) => void;
 }
@@ -111,7 +114,7 @@ export async function evalTox21Population(be: Backend, data: { dataset: Molecule
     const order = [...idx].sort((a, b) => runs[b].h.nEpochs - runs[a].h.nEpochs || a - b);
     for (let s = 0; s < order.length; s += fit) {
       const chunk = order.slice(s, s + fit);
-      const out = await trainChunk(be, data, chunk.map((i) => runs[i]), opts);
+      const out = await trainChunk(be, data, chunk.map((i) => runs[i]), chunk, opts);
       chunk.forEach((i, j) => {
         results[i] = out[j];
         opts.onResult?.(out[j], i);
@@ -136,7 +139,7 @@ export function modelsThatFit(be: Backend, dataset: MoleculeDataset, r: RunSpec,
   return lo;
 }
 
-async function trainChunk(be: Backend, data: { dataset: MoleculeDataset; split: DataSplit }, runs: RunSpec[], opts: PopulationOptions): Promise<FcnResult[]> {
+async function trainChunk(be: Backend, data: { dataset: MoleculeDataset; split: DataSplit }, runs: RunSpec[], runIndex: number[], opts: PopulationOptions): Promise<FcnResult[]> {
   const shape = groupShape(runs[0].h, runs[0].mode, runs[0].task);
   const pop = new Tox21Population(be, data, shape, runs.map((r) => memberOf(r.h, r.seed)), { dataSeed: opts.dataSeed });
   try {
@@ -145,7 +148,7 @@ async function trainChunk(be: Backend, data: { dataset: MoleculeDataset; split: 
     await pop.trainer.fit((e) => {
       const now = (performance.now() - t0) / 1000;
       for (const m of [...e.finished, ...e.failed]) trainEnd[m] = now;
-      opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, seconds: e.seconds, models: e.trained });
+      opts.onEpoch?.({ epoch: e.epoch, loss: e.loss, seconds: e.seconds, models: e.trained, runs: runIndex });
     });
     const t1 = performance.now();
     const failed = new Set(pop.trainer.status.flatMap((s, m) => (s === 'failed' ? [m] : [])));

@@ -8,7 +8,8 @@
  * prefers its winners to the heuristic. SHADERGRAD_MATMUL_TUNE=off ignores the file; SHADERGRAD_TUNE_DIR moves it.
  * Timing: products are recorded, then the submit-to-idle wall clock of the batch is measured (recording is not
  * timed), median of 3 rounds after a warm-up; the device is not opened with `timestamp-query`, so no GPU timestamps.
- * A candidate whose single product takes over 10× the best so far is dropped after one product, and the whole run
+ * The heuristic's choice is timed first and kept unless another candidate is more than 5 % faster (noise must not
+ * flip choices). A candidate whose single product takes over 10× the best so far is dropped after one, and the run
  * stops at a time budget (100 s on a GPU, 60 s on a software adapter), keeping the classes finished by then.
  * Node-only parts (the cache file) load node: modules dynamically, so browser bundles can include this module.
  */
@@ -21,6 +22,9 @@ import {
 import type { WebGpuBackend } from './webgpu-backend.ts';
 
 export const TUNE_VERSION = 1;
+
+/** A candidate must beat the heuristic's choice by more than this factor (5 %) to replace it. */
+const KEEP_HEURISTIC_WITHIN = 1.05;
 
 /** One timed (or dropped) candidate on one class. */
 export interface TuneRow {
@@ -219,8 +223,10 @@ export async function tuneMatmul(g: WebGpuBackend, opts: TuneOptions = {}): Prom
         file.skipped[cls] = `time budget of ${budgetMs / 1000} s spent`;
         continue;
       }
-      const win = timed.reduce((x, y) => (y.ms! < x.ms! ? y : x));
-      file.winners[cls] = win.choice;
+      // The heuristic's choice (timed first) stays unless another is clearly faster: noise must not flip choices.
+      const fastest = timed.reduce((x, y) => (y.ms! < x.ms! ? y : x));
+      const heuristic = rows[0].ms !== null ? rows[0] : null;
+      file.winners[cls] = (heuristic && heuristic.ms! <= fastest.ms! * KEEP_HEURISTIC_WITHIN ? heuristic : fastest).choice;
     }
   } finally {
     g.matmulOverride = saved;
@@ -350,8 +356,8 @@ export function tuneSummary(file: TuneFile): string[] {
     }
     const rows = file.rows.filter((r) => r.class === cls && r.ms !== null);
     const won = rows.find((r) => r.candidate === choiceLabel(w))!;
-    const heur = rows[0];
-    const vs = heur && heur !== won ? `, ${(heur.ms! / won.ms!).toFixed(2)}× the heuristic's ${heur.candidate}` : ' (the heuristic\'s choice)';
+    const heur = file.rows.find((r) => r.class === cls);
+    const vs = heur && heur !== won ? `, ${(heur.ms! / won.ms!).toFixed(2)}× the heuristic's ${heur.candidate}` : ' (the heuristic\'s choice, kept unless another is > 5 % faster)';
     lines.push(`${cls}: ${choiceLabel(w)} ${won.gflops!.toFixed(1)} GFLOP/s on ${file.shapes[cls]?.join(', ')}${vs}`);
   }
   return lines;

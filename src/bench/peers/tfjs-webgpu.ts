@@ -80,8 +80,6 @@ function resolvesFromHere(pkg: string): boolean {
 
 export async function loadTfjsWebgpu(): Promise<TfjsPeer> {
   const impl = 'tfjs-webgpu';
-  const missing = missingTfjsNote();
-  if (missing) return { status: { impl, available: false, note: missing }, matmul: null, trainStep: null };
   let tf: typeof TF;
   try {
     const { create, globals } = await import('webgpu');
@@ -102,7 +100,9 @@ export async function loadTfjsWebgpu(): Promise<TfjsPeer> {
       if (!hadNavigator) delete (globalThis as { navigator?: unknown }).navigator;
     }
   } catch (e) {
-    return { status: { impl, available: false, note: `could not start: ${(e as Error).message}` }, matmul: null, trainStep: null };
+    // Asked only after a failure: inside a bundle (scripts/gpu-run.sh) tfjs is bundled and its packages resolve from
+    // nowhere, so a check before importing would report a peer that runs fine as not installed.
+    return { status: { impl, available: false, note: missingTfjsNote() ?? `could not start: ${(e as Error).message}` }, matmul: null, trainStep: null };
   }
   const backend = tf.backend() as unknown as WebGpuBackendLike;
   const info = (backend.device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;

@@ -339,8 +339,9 @@ export class PostgresStore implements StudyStore {
       const { rows } = await c.query(
         `SELECT id, attempts, worker, worker = ANY($3::text[]) AS gone FROM shadergrad_trials
          WHERE study = $1 AND state = 'running' AND (coalesce(heartbeat_at, updated_at) < ${NOW} - $2::float8 * 1000 OR worker = ANY($3::text[]))
+           AND ($4::text IS NULL OR worker IS DISTINCT FROM $4)
          FOR UPDATE SKIP LOCKED`,
-        [study.key, timeoutSeconds, opts.deadWorkers ?? []],
+        [study.key, timeoutSeconds, opts.deadWorkers ?? [], opts.self ?? null],
       );
       const out: ReapResult = { retried: [], failed: [] };
       for (const s of rows as { id: number; attempts: number; worker: string | null; gone: boolean }[]) {

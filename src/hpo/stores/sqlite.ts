@@ -33,12 +33,12 @@ CREATE TABLE IF NOT EXISTS trials (
   params TEXT NOT NULL, state TEXT NOT NULL, reason TEXT, seeds TEXT NOT NULL, budget INTEGER NOT NULL,
   vals TEXT NOT NULL, values_sd TEXT, seconds REAL NOT NULL, detail TEXT,
   attempts INTEGER NOT NULL, worker TEXT, heartbeat_at REAL, created_at REAL NOT NULL, updated_at REAL NOT NULL,
-  PRIMARY KEY (study, id));
+  PRIMARY KEY (study, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS trials_by_state ON trials (study, state);
 CREATE TABLE IF NOT EXISTS intermediate (
   study INTEGER NOT NULL, trial INTEGER NOT NULL, epoch INTEGER NOT NULL, value REAL,
   PRIMARY KEY (study, trial, epoch),
-  FOREIGN KEY (study, trial) REFERENCES trials (study, id) ON DELETE CASCADE);
+  FOREIGN KEY (study, trial) REFERENCES trials (study, id) ON DELETE CASCADE) WITHOUT ROWID;
 `;
 
 const TRIAL_COLUMNS = 'id, params, state, reason, seeds, budget, vals, values_sd, seconds, detail, attempts, worker, heartbeat_at, created_at, updated_at';
@@ -387,6 +387,7 @@ export class SqliteStore implements StudyStore {
       const stale = this.st.running.all(study.key) as { id: number; attempts: number; worker: string | null; beat: number }[];
       const out: ReapResult = { retried: [], failed: [] };
       for (const s of stale) {
+        if (opts.self !== undefined && s.worker === opts.self) continue;
         const gone = s.worker !== null && dead.has(s.worker);
         if (!gone && !(s.beat < now - timeoutSeconds * 1000)) continue;
         const why = gone
