@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One command for the GPU benchmark: packs shadergrad for a GPU machine without Node.js (../shared/gpu/pack.sh: a
 # compressed Node, Dawn, the Vulkan loader, the shaders and an esbuild bundle of src/bench/gpu-entry.ts in .gpu/) and
-# prints the command to run there, which tunes the matmul, runs the whole benchmark with tfjs-webgpu as the peer and
-# writes JSON into $OUT (bench.jsonl as results arrive, bench.json, tune.json). Why a script: a GPU machine's time
-# is short and counts from start-up, so the bundle is built and checked here, and the device runs one command.
+# prints the command to run there, which tunes the matmul, checks every matmul kernel against the CPU backend, runs
+# the whole benchmark with tfjs-webgpu as the peer and writes JSON into $OUT (bench.jsonl as results arrive,
+# bench.json, tune.json). Why a script: a GPU machine's time is short and counts from start-up, so the bundle is
+# built and checked here, and the device runs one command.
 #   scripts/gpu-run.sh                 pack, print what to carry and the command
 #   scripts/gpu-run.sh --local [ARGS]  pack, then run the packed bundle here on SwiftShader as a check (default ARGS:
 #                                      --filter matmul --sizes 64,128; tuning included); results in a temp folder
@@ -31,6 +32,6 @@ fi
 cat <<'USAGE'
 On the GPU machine, from the project's root, with .gpu/ carried along (the device tool: carry [".gpu"]):
   source .gpu/setup.sh && .gpu/node .gpu/gpu-entry.mjs --out "$OUT"
-Options after gpu-entry.mjs: --filter GROUPS, --sizes 1024,2048,4096,8192, --no-tune, --tune-budget SECONDS.
+Options after gpu-entry.mjs: --filter GROUPS, --sizes 1024,2048,4096,8192, --no-tune, --tune-budget SECONDS, --no-check.
 Expect ~1 min of start-up (unpacking) plus the tuning (< 100 s) and the suite.
 USAGE

@@ -1,6 +1,7 @@
-// The three matmul kernels (shaders/matmul.wgsl tiled, matmul-blocked.wgsl, matmul-subgroup.wgsl) against their CPU
-// twin: transposes, batches, broadcast operands, bias + activation epilogue, shapes that are 1, prime, or not
-// multiples of any tile or block, the subgroup kernel's aligned (vec4) path, and more than 65,535 workgroups.
+// The three older matmul kernels (shaders/matmul.wgsl tiled, matmul-blocked.wgsl, matmul-subgroup.wgsl) against their
+// CPU twin (the large kernel has its own file, kernels-matmul-large.test.ts): transposes, batches, broadcast operands,
+// bias + activation epilogue, shapes that are 1, prime, or not multiples of any tile or block, the subgroup kernel's
+// aligned (vec4) path, and more than 65,535 workgroups.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Activation, MatmulSpec } from '../src/backend/backend.ts';
 import { matmulKernels, planMatmul, type MatmulKernel } from '../src/backend/webgpu/matmul-config.ts';
@@ -98,7 +99,9 @@ describe('matmul choice and errors', () => {
     expect(planMatmul({ batch: 1, m: 64, k: 64, n: 50 }, dev).entry).toBe('general');
     expect(planMatmul({ batch: 1, m: 64, k: 64, n: 64, transA: true }, dev).entry).toBe('general');
     expect(planMatmul({ batch: 1, m: 64, k: 64, n: 64 }, { software: true, subgroupSize: null }).kernel).toBe('blocked');
-    expect(planMatmul({ batch: 1, m: 64, k: 64, n: 64 }, { software: false, subgroupSize: 32 }).kernel).toBe('tiled');
+    // A hardware GPU: the tiled kernel for thin outputs, the large one (shaders/matmul-large.wgsl) from 64 × 64.
+    expect(planMatmul({ batch: 1, m: 100, k: 1024, n: 50 }, { software: false, subgroupSize: 32 }).kernel).toBe('tiled');
+    expect(planMatmul({ batch: 1, m: 64, k: 64, n: 64 }, { software: false, subgroupSize: 32 }).kernel).toBe('large');
     expect(() => planMatmul({ batch: 1, m: 1, k: 1, n: 1 }, dev, { kernel: 'blocked', workgroupSize: 6 })).toThrow(/multiple of 4/);
   });
 

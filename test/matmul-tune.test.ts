@@ -12,7 +12,8 @@ import {
 } from '../src/backend/webgpu/matmul-tune.ts';
 import type { AdapterSummary } from '../src/gpu/adapter-info.ts';
 import { parseSizes } from '../src/cli/bench.ts';
-import { gpu } from './helpers/backends.ts';
+import { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.ts';
+import { cpu, gpu } from './helpers/backends.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shadergrad-tune-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -132,6 +133,31 @@ describe('tuning on this adapter', () => {
     expect(f.rows.filter((r) => r.ms !== null).every((r) => r.ms! > 0 && r.gflops! > 0)).toBe(true);
     expect(Object.keys(f.winners)).toEqual(['shallow']);
     expect(g.matmulOverride).toBeNull();
+  });
+});
+
+describe('WebGpuBackend.create()', () => {
+  it('reads this adapter\'s tuning file from the cache folder, and planMatmul follows it', async () => {
+    const g = await gpu();
+    const env = { SHADERGRAD_TUNE_DIR: join(dir, 'backend') };
+    const winners = { thin: { kernel: 'blocked' as const, workgroupSize: 4 } };
+    await writeTuneFile({ ...file(winners), key: tuneKey(g.info), adapter: g.info }, env);
+    const saved = process.env.SHADERGRAD_TUNE_DIR;
+    process.env.SHADERGRAD_TUNE_DIR = env.SHADERGRAD_TUNE_DIR;
+    const be = await WebGpuBackend.create();
+    try {
+      expect(be.matmulDevice.tuned).toEqual(winners);
+      const spec = { batch: 1, m: 3, k: 5, n: 7 };
+      expect(planMatmul(spec, be.matmulDevice)).toMatchObject({ kernel: 'blocked', constants: { WG: 4 } });
+      const a = be.upload(Float32Array.from({ length: 15 }, (_, i) => i)), b = be.upload(Float32Array.from({ length: 35 }, (_, i) => 1 - i / 10));
+      const want = await cpu.read(cpu.matmul(cpu.upload(Float32Array.from({ length: 15 }, (_, i) => i)), cpu.upload(Float32Array.from({ length: 35 }, (_, i) => 1 - i / 10)), spec));
+      const got = await be.read(be.matmul(a, b, spec));
+      got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+    } finally {
+      be.rt.destroy();
+      if (saved === undefined) delete process.env.SHADERGRAD_TUNE_DIR;
+      else process.env.SHADERGRAD_TUNE_DIR = saved;
+    }
   });
 });
 

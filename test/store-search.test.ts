@@ -134,4 +134,31 @@ describe('a search stored in a study', () => {
       t.remove();
     }
   });
+
+  it('stops starting rounds when its time is up, telling each round what is left', async () => {
+    const t = tempDir();
+    try {
+      const store = await openStore(`sqlite:///${join(t.dir, 's.db')}`);
+      const { study } = await store.getOrCreateStudy(studySpec('timed', space, 50));
+      const lefts: (number | undefined)[] = [];
+      const base = options(store, study, 'w', []);
+      const r = await runStoredSearch({
+        ...base, nTrials: 50, claim: 1, timeoutSeconds: 0.5,
+        run: async (initial, sink, sampler, left) => {
+          lefts.push(left);
+          await new Promise((res) => setTimeout(res, 150));
+          return base.run(initial, sink, sampler, left);
+        },
+      });
+      expect(r.stopped).toBe('timeout');
+      expect(r.trials.length).toBeGreaterThan(0);
+      expect(r.trials.length).toBeLessThan(50);
+      expect(r.trials.every((x) => x.state === 'complete')).toBe(true);
+      expect(lefts[0]).toBeGreaterThan(0.3);
+      expect(lefts.every((x, i) => x !== undefined && x <= 0.5 && (i === 0 || x < lefts[i - 1]!))).toBe(true);
+      await store.close();
+    } finally {
+      t.remove();
+    }
+  });
 });

@@ -273,14 +273,22 @@ async function grid({ fcn, reps }: Settings) {
   chart.clear();
   els.runProgress.removeAttribute('value');
   els.runStatus.textContent = `the book's grid on ${fcn.task}, ${reps} seed${reps > 1 ? 's' : ''} per configuration: training…`;
+  const curves = new Map<string, number>();
   const r = await study.request<'grid-result'>({ type: 'grid', settings: fcn, reps }, (p) => {
+    if (p.type === 'models-epoch') {
+      // One curve per model of the population, growing as each epoch ends.
+      for (const m of p.models) {
+        if (!curves.has(m.label)) curves.set(m.label, chart.add(m.label));
+        chart.push(curves.get(m.label)!, m.loss);
+      }
+      return;
+    }
     if (p.type !== 'trial') return;
     els.runProgress.max = p.total;
     els.runProgress.value = p.done;
     els.runStatus.textContent = `the book's grid: ${p.done} / ${p.total} configurations`;
     const tr = els.grid.insertRow();
     for (const v of [String(p.done), p.params.nHidden, p.params.nEpochs, p.params.keepProb, p.params.nLayers, fmt(p.valid)]) tr.insertCell().textContent = String(v);
-    p.lossCurves.forEach((c, k) => chart.add(`#${p.done} ${p.params.keepProb}/${p.params.nLayers}L${reps > 1 ? ` s${k}` : ''}`, c));
   });
   showJson(els.jsonGrid, r.json);
   const b = r.json.best;

@@ -6,7 +6,7 @@ import { reviveError } from '../src/browser/index.ts';
 import type { StudyReply, StudyRequest } from './study-protocol.ts';
 
 type Final = Extract<StudyReply, { type: 'ready' | 'no-webgpu' | 'loaded' | 'rf-result' | 'fcn-result' | 'grid-result' }>;
-type Progress = Extract<StudyReply, { type: 'data-progress' | 'trees' | 'epoch' | 'trial' }>;
+type Progress = Extract<StudyReply, { type: 'data-progress' | 'trees' | 'epoch' | 'trial' | 'models-epoch' }>;
 
 /** Requests without their id: the client numbers them. */
 type Body<R> = R extends { id: number } ? Omit<R, 'id'> : never;
@@ -22,7 +22,7 @@ export class StudyClient {
       const m = ev.data;
       const p = this.pending.get(m.id);
       if (!p) return;
-      if (m.type === 'data-progress' || m.type === 'trees' || m.type === 'epoch' || m.type === 'trial') return p.progress?.(m);
+      if (m.type === 'data-progress' || m.type === 'trees' || m.type === 'epoch' || m.type === 'trial' || m.type === 'models-epoch') return p.progress?.(m);
       this.pending.delete(m.id);
       if (m.type === 'error') p.reject(reviveError(m.error));
       else p.resolve(m);

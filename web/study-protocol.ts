@@ -34,7 +34,9 @@ export type StudyReply =
   | { id: number; type: 'data-progress'; progress: DatasetProgress }
   | { id: number; type: 'trees'; task: string; done: number; total: number }
   | { id: number; type: 'epoch'; epoch: EpochReport; nEpochs: number }
-  | { id: number; type: 'trial'; done: number; total: number; params: TrialParams; valid: number; lossCurves: number[][] }
+  | { id: number; type: 'trial'; done: number; total: number; params: TrialParams; valid: number }
+  /** After each epoch of a population: every model that trained, with its loss. */
+  | { id: number; type: 'models-epoch'; epoch: number; models: { label: string; loss: number }[] }
   | { id: number; type: 'rf-result'; json: RfJson }
   | { id: number; type: 'fcn-result'; json: FcnJson }
   | { id: number; type: 'grid-result'; json: GridJson }

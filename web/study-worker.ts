@@ -6,7 +6,7 @@
  */
 import {
   adapterName, BOOK_FOREST, createBackend, dataReportJson, evalTox21Hyperparams, gridSearch, loadDatasetInWorker, PRESETS, runSearch, runTaskBaseline, serializeError,
-  tox21Evaluator, WebTreePool, type Backend, type DatasetSummary, type DataSplit, type FcnHyperparams, type MoleculeDataset, type TaskBaseline,
+  tox21Evaluator, WebTreePool, type Backend, type DatasetSummary, type DataSplit, type FcnHyperparams, type MoleculeDataset, type TaskBaseline, type TrialParams,
 } from '../src/browser/index.ts';
 import { fcnJson, gridJson, rfJson } from './cli-json.ts';
 import type { FcnSettings, StudyReply, StudyRequest } from './study-protocol.ts';
@@ -63,21 +63,20 @@ self.onmessage = async (ev: MessageEvent<StudyRequest>) => {
         // The form's values are the base; the grid's own parameters override them, as `tox21 search` does.
         const base: Partial<FcnHyperparams> = Object.fromEntries(Object.entries(hyperparams(s)).filter(([k]) => !(k in space)));
         const strategy = gridSearch(space);
+        // Every configuration × seed of the grid in one batch: runs sharing a step's shape train as one population,
+        // and each epoch reports every model's loss (one curve per model on the page).
         const result = await runSearch({
           strategy,
           reps: req.reps,
           seed0: s.seed,
-          evaluate: tox21Evaluator(be, needData(), s.task, base),
-          onTrial: (t, done) =>
-            reply({
-              id: req.id,
-              type: 'trial',
-              done,
-              total: strategy.total,
-              params: t.params,
-              valid: t.valid.mean,
-              lossCurves: t.runs.map((r) => (r.detail?.lossCurve as number[] | undefined) ?? []),
+          batch: strategy.total,
+          evaluate: tox21Evaluator(be, needData(), s.task, base, {
+            onEpoch: (e) => reply({
+              id: req.id, type: 'models-epoch', epoch: e.epoch,
+              models: e.models.map((m) => ({ label: curveLabel(e.runs[m].params, e.runs[m].seed), loss: e.loss[m] })),
             }),
+          }),
+          onTrial: (t, done) => reply({ id: req.id, type: 'trial', done, total: strategy.total, params: t.params, valid: t.valid.mean }),
         });
         return reply({ id: req.id, type: 'grid-result', json: gridJson(GRID_PRESET, s.task, req.reps, base, result, be.info, dataReportJson(needData().summary)) });
       }
@@ -95,6 +94,11 @@ async function gpu(): Promise<Backend> {
 function needData(): { dataset: MoleculeDataset; split: DataSplit; summary: DatasetSummary } {
   if (!data) throw new Error('no dataset loaded: choose a CSV file first');
   return data;
+}
+
+/** A grid run's name on the chart: its configuration and seed. */
+function curveLabel(p: TrialParams, seed: number): string {
+  return `${p.nHidden}u ${p.nEpochs}ep keep ${p.keepProb} ${p.nLayers}L s${seed}`;
 }
 
 function hyperparams(s: FcnSettings): FcnHyperparams {

@@ -1,13 +1,15 @@
 /**
  * The one script a GPU machine runs (packed by scripts/gpu-run.sh with ../shared/gpu/pack.sh into .gpu/gpu-entry.mjs,
  * because that machine has no Node.js): time on such a machine is short and start-up counts, so everything happens
- * in one process — print the adapter and its limits first, tune the matmul (`shadergrad bench --tune`), then run the
- * whole benchmark suite with tfjs-webgpu in the same process as the peer, on the adapter's default squares (256-8192
- * on a GPU). Every row is written as a JSON line the moment it exists, so a run cut short still leaves its results:
- *   <out>/bench.jsonl   {"type":"adapter"|"tune"|"result"|"done", …} per line
+ * in one process — print the adapter and its limits first, tune the matmul (`shadergrad bench --tune`), check every
+ * matmul configuration against the CPU backend (src/bench/gpu-check.ts: SwiftShader can hide races a GPU exposes),
+ * then run the whole benchmark suite with tfjs-webgpu in the same process as the peer, on the adapter's default
+ * squares (256-8192 on a GPU). Every row is written as a JSON line the moment it exists, so a run cut short still
+ * leaves its results:
+ *   <out>/bench.jsonl   {"type":"adapter"|"tune"|"check"|"result"|"done", …} per line
  *   <out>/tune.json     the tuning file (also stored in the tuning cache, see src/backend/webgpu/matmul-tune.ts)
  *   <out>/bench.json    the suite's report (what `shadergrad bench --json` prints), with ratios against tfjs
- * Usage: node gpu-entry.mjs [--out DIR] [--filter GROUPS] [--sizes 1024,2048,…] [--no-tune] [--tune-budget SECONDS]
+ * Usage: node gpu-entry.mjs [--out DIR] [--filter GROUPS] [--sizes 1024,2048,…] [--no-tune] [--tune-budget SECONDS] [--no-check]
  * <out> is --out, else $OUT, else ./gpu-results. No python peers: they would time PyTorch on the CPU.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { WebGpuBackend } from '../backend/webgpu/webgpu-backend.ts';
 import { tuneMatmul, tuneRowLine, tuneSummary, writeTuneFile } from '../backend/webgpu/matmul-tune.ts';
 import { adapterName } from '../gpu/adapter-info.ts';
+import { checkMatmulKernels } from './gpu-check.ts';
 import { loadTfjsWebgpu } from './peers/tfjs-webgpu.ts';
 import { runSuite, selectGroups } from './suite.ts';
 import { HEADER, formatSummary, resultLine } from './table.ts';
@@ -24,7 +27,10 @@ import { HEADER, formatSummary, resultLine } from './table.ts';
 async function main(argv: string[]): Promise<number> {
   const { values: o } = parseArgs({
     args: argv, strict: true,
-    options: { out: { type: 'string' }, filter: { type: 'string' }, sizes: { type: 'string' }, 'no-tune': { type: 'boolean' }, 'tune-budget': { type: 'string' } },
+    options: {
+      out: { type: 'string' }, filter: { type: 'string' }, sizes: { type: 'string' }, 'no-tune': { type: 'boolean' }, 'tune-budget': { type: 'string' },
+      'no-check': { type: 'boolean' },
+    },
   });
   const filter = o.filter?.split(',').map((s) => s.trim()).filter(Boolean);
   selectGroups(filter);
@@ -72,6 +78,15 @@ async function main(argv: string[]): Promise<number> {
       }
       for (const l of tuneSummary(file)) console.log(`  ${l}`);
       emit('tune', { winners: file.winners, seconds: file.seconds, skipped: file.skipped });
+    }
+    if (!o['no-check']) {
+      console.log('checking every matmul configuration against the CPU backend…');
+      const rows = await checkMatmulKernels(g, (r) => {
+        if (!r.ok) console.log(`MISMATCH ${r.config} on ${r.shape}: ${r.error ?? `worst excess over tolerance ${r.worstExcess}`}`);
+        emit('check', { row: r });
+      });
+      const bad = rows.filter((r) => !r.ok).length;
+      console.log(bad === 0 ? `correctness: all ${rows.length} kernel × shape pairs match the CPU backend` : `correctness: ${bad} of ${rows.length} kernel × shape pairs do NOT match the CPU backend`);
     }
     const tfjs = await loadTfjsWebgpu();
     console.log(`peer ${tfjs.status.impl}: ${tfjs.status.note}`);

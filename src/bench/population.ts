@@ -11,12 +11,12 @@ import { BOOK_NET, bookData, bookPopulation, STEP_SHAPE, STEPS_PER_EPOCH, timeEp
 
 export const POPULATION_SIZES = [1, 4, 16, 64];
 
-export async function benchPopulation(g: WebGpuBackend, opts: { sizes?: number[]; epochs?: number; maxSeconds?: number } = {}): Promise<BenchResult[]> {
+export async function benchPopulation(g: WebGpuBackend, opts: { sizes?: number[]; epochs?: number; maxSeconds?: number; onResult?: (r: BenchResult) => void } = {}): Promise<BenchResult[]> {
   const data = bookData();
   const out: BenchResult[] = [];
   for (const models of opts.sizes ?? POPULATION_SIZES) {
     const pop = bookPopulation(g, data, models, true);
-    const { perStep: t, counts } = await timeEpochs(g, pop, { epochs: opts.epochs ?? 2, maxSeconds: opts.maxSeconds ?? 20 });
+    const { perStep: t, counts } = await timeEpochs(g, pop, { epochs: opts.epochs ?? 3, maxSeconds: opts.maxSeconds ?? 15 });
     pop.dispose();
     out.push({
       kernel: 'population', shape: `${models} × (${STEP_SHAPE})`, impl: 'shadergrad', models,
@@ -24,6 +24,7 @@ export async function benchPopulation(g: WebGpuBackend, opts: { sizes?: number[]
       ms: { median: t.median, min: t.min, max: t.max }, runs: t.runs,
       note: `${models} model(s) of ${BOOK_NET.bits}→${BOOK_NET.hidden}→1 share each batch and dispatch; sparse first layer; epoch of ${STEPS_PER_EPOCH} steps timed whole; ${counts.dispatches.toFixed(2)} dispatches per step`,
     });
+    opts.onResult?.(out[out.length - 1]);
   }
   return out;
 }

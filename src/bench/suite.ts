@@ -103,7 +103,7 @@ export async function runSuite(g: WebGpuBackend, opts: SuiteOptions): Promise<Be
         break;
       }
       case 'population': {
-        add(await benchPopulation(g, { sizes: POPULATION_SIZES }));
+        await benchPopulation(g, { sizes: POPULATION_SIZES, onResult: (r) => add([r]) });
         if (peers?.population) {
           const p = peers.population(POPULATION_SIZES);
           status.push(...p.status);

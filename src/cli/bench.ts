@@ -2,6 +2,8 @@
  * `shadergrad bench` (also `npm run bench`): the kernel benchmark suite (src/bench/suite.ts) on this machine's adapter —
  * a table as results arrive, or one JSON object (--json) — and with --peers the same work in tfjs-webgpu (same Dawn,
  * same adapter, this process), PyTorch and numpy (/usr/bin/python3, when installed), with speedups against each.
+ * The matmul squares (--sizes, default by adapter) are compared with tfjs-webgpu whenever it is installed. --tune
+ * first measures matmul kernels and tiles on this adapter and caches the winners (src/backend/webgpu/matmul-tune.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -41,7 +43,9 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     log(HEADER);
-    const peers = o.peers ? await loadPeers(log) : undefined;
+    // The matmul squares are always compared with tfjs-webgpu in this process when it is installed (--peers adds the
+    // python peers and tfjs's training step).
+    const peers = o.peers ? await loadPeers(log) : selectGroups(filter).includes('matmul') ? await loadTfjsMatmul(log) : undefined;
     const report = await runSuite(g, {
       filter,
       peers,
@@ -80,6 +84,14 @@ async function tune(g: WebGpuBackend, log: (s: string) => void) {
   for (const line of tuneSummary(file)) log(`  ${line}`);
   log(`tuned in ${file.seconds.toFixed(1)} s; winners cached in ${path}`);
   return file;
+}
+
+/** tfjs-webgpu's matmul alone, in this process; reported as not measured when it is not installed. */
+async function loadTfjsMatmul(log: (s: string) => void): Promise<Peers> {
+  const { loadTfjsWebgpu } = await import('../bench/peers/tfjs-webgpu.ts');
+  const tfjs = await loadTfjsWebgpu();
+  log(`peer ${tfjs.status.impl}: ${tfjs.status.note}`);
+  return { status: [tfjs.status], matmul: tfjs.matmul ? [tfjs.matmul] : [], trainStep: [] };
 }
 
 /** tfjs-webgpu in this process; PyTorch and numpy in a python child process after the GPU groups. */

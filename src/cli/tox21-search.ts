@@ -127,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
         store: study.store, study: study.study, worker: study.worker, space, sampler, objective, nTrials, timeoutSeconds,
         seeds: Array.from({ length: reps }, (_, i) => seed0 + i),
         claim: Math.max(1, Math.floor(population / reps)),
-        run: (initialTrials, sink, roundSampler) => runTox21Search(be, data, { ...search, sampler: roundSampler, initialTrials, sink }),
+        run: (initialTrials, sink, roundSampler, secondsLeft) => runTox21Search(be, data, { ...search, sampler: roundSampler, initialTrials, sink, timeoutSeconds: secondsLeft }),
         onReap: (x) => process.stderr.write(`study "${study.study.name}": trials of stopped workers ${x.retried.length ? `to retry: ${x.retried.join(', ')}` : ''}${x.failed.length ? ` failed after their last attempt: ${x.failed.join(', ')}` : ''}\n`),
       });
       result = { trials: r.trials, best: bestTrial(r.trials, objective), population: r.population, stopped: r.stopped };

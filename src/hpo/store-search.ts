@@ -37,10 +37,11 @@ export interface StoredSearchOptions {
   claim: number;
   /**
    * Trains one round: `initial` is every stored trial, this worker's handed ones as waiting; `sampler` gives
-   * nothing, so the round trains exactly those. Resolves with the runner's result.
+   * nothing, so the round trains exactly those; `secondsLeft` is what remains of timeoutSeconds (pass it on to the
+   * runner as its timeoutSeconds). Resolves with the runner's result.
    */
-  run: (initial: TrialRecord[], sink: StudySink, sampler: Sampler) => Promise<StudySearchResult>;
-  /** Wall-clock budget of this run in seconds, checked between rounds (pass the rest on to `run` for within). */
+  run: (initial: TrialRecord[], sink: StudySink, sampler: Sampler, secondsLeft: number | undefined) => Promise<StudySearchResult>;
+  /** Wall-clock budget of this run in seconds: no round starts after it, and `run` is told what is left. */
   timeoutSeconds?: number;
   heartbeatSeconds?: number;
   staleSeconds?: number;
@@ -80,7 +81,8 @@ export async function runStoredSearch(o: StoredSearchOptions): Promise<StoredSea
   c.start();
   try {
     for (;;) {
-      if (o.timeoutSeconds !== undefined && (performance.now() - t0) / 1000 >= o.timeoutSeconds) {
+      const left = o.timeoutSeconds === undefined ? undefined : o.timeoutSeconds - (performance.now() - t0) / 1000;
+      if (left !== undefined && left <= 0) {
         timedOut = true;
         break;
       }
@@ -96,7 +98,7 @@ export async function runStoredSearch(o: StoredSearchOptions): Promise<StoredSea
       trained.push(...mine.map((t) => t.id));
       const ids = new Set(mine.map((t) => t.id));
       const initial = (await store.trials(study)).map((t) => (ids.has(t.id) ? { ...t, state: 'waiting' as const, intermediate: [], budget: 0 } : t));
-      const r = await o.run(initial, c.sink, HANDED_ONLY);
+      const r = await o.run(initial, c.sink, HANDED_ONLY, left);
       rounds++;
       population = Math.max(population, r.population);
       if (r.stopped === 'timeout') {

@@ -294,7 +294,10 @@ export class WebGpuBackend implements Backend {
     const bufs = [table, this.b(p, spec.kind), this.b(g, spec.kind)];
     if (spec.kind !== 'sgd') bufs.push(this.b(m!, spec.kind));
     if (spec.kind === 'adam') bufs.push(this.b(v!, spec.kind));
-    this.rt.dispatch('optim-models', spec.kind, { WG }, packParams([p.length, per, { f: spec.beta1 }, { f: spec.beta2 }, { f: spec.eps }, 0, 0, 0]), bufs, Math.ceil(p.length / WG));
+    // vec4 entries when every model's slice is whole vec4s (buffers come in multiples of 16 bytes).
+    const vec4 = per % 4 === 0;
+    this.rt.dispatch('optim-models', vec4 ? `${spec.kind}4` : spec.kind, { WG }, packParams([p.length, per, { f: spec.beta1 }, { f: spec.beta2 }, { f: spec.eps }, 0, 0, 0]),
+      bufs, Math.ceil(p.length / (vec4 ? 4 : 1) / WG));
   }
 
   /**

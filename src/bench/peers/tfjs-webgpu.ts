@@ -47,6 +47,14 @@ async function registerGradients(): Promise<void> {
   const { pathToFileURL } = await import('node:url');
   const entry = createRequire(import.meta.url).resolve('@tensorflow/tfjs-core/dist/register_all_gradients.js');
   const built = await esbuild.build({ entryPoints: [entry], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'silent' });
+  if (built.outputFiles[0].text === '') {
+    // Inside a bundle (scripts/gpu-run.sh, ../shared/gpu/pack.sh) esbuild is a stub that builds nothing, and the
+    // stub's own import of the gradients resolves to pack.sh's placeholder tfjs-core in .gpu/node_modules, so tfjs
+    // would train with no gradients ("gradient function not found for Sum"). This import is bundled from the real
+    // package when the bundle is made; outside a bundle it is never reached (Node cannot load that file directly).
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'shadergrad-tfjs-'));
   try {
     const file = join(dir, 'register-gradients.mjs');
