@@ -15,7 +15,12 @@ export { Linear } from './nn/linear.ts';
 export { Dropout } from './nn/dropout.ts';
 export { Mlp, type MlpConfig } from './nn/mlp.ts';
 export type { Init } from './nn/init.ts';
-export { SGD, Momentum, Adam, Optimizer } from './optim/optimizer.ts';
+export { SGD, Momentum, Adam, Optimizer, type OptimizerOptions } from './optim/optimizer.ts';
+// Many networks at once: a model axis from the layers to the optimizer and the training loop.
+export { PopulationMlp, type PopulationMember, type PopulationMlpConfig } from './nn/population-mlp.ts';
+export { ModelOptimizer, type ModelOptimizerOptions } from './optim/model-optimizer.ts';
+export { PopulationTrainer, type EpochReport as PopulationEpoch, type FitOptions, type MemberStatus, type TrainingSet } from './train/fit.ts';
+export type { ModelKeys, ModelDropoutSpec, ModelOptimSpec } from './backend/backend.ts';
 export { minibatches, gatherRows } from './train/minibatches.ts';
-export { predictLogits, sigmoidOf } from './train/predict.ts';
+export { predictLogits, predictModels, sigmoidOf } from './train/predict.ts';
 export { Rng } from './random/rng.ts';

@@ -11,3 +11,9 @@ export { DataUnavailableError } from './data/data-source.ts';
 export { loadRDKit } from './data/rdkit-node.ts';
 export { defaultThreads, runMoleculeJobThreaded } from './data/molecule-threads.ts';
 export { fitForest, TreePool, type ThreadedFitOptions } from './forest/tree-pool.ts';
+
+// Studies that persist: SQLite embedded, PostgreSQL shared by many workers (drivers loaded when a store opens).
+export { openStore, workerName, StoreError, StudyNotFoundError, StudyMismatchError, type StudyStore } from './hpo/store.ts';
+export type { Study, StudySpec } from './hpo/store-spec.ts';
+export { StoreSink } from './hpo/store-sink.ts';
+export { runStoredSearch, type StoredSearchOptions, type StoredSearchResult } from './hpo/store-search.ts';

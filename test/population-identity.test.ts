@@ -156,3 +156,25 @@ describe('on WebGPU', () => {
     pop.dispose();
   });
 });
+
+describe('population size from memory', () => {
+  it('splits runs into populations whose largest buffer fits the adapter, and refuses a model that cannot fit', async () => {
+    const data = syntheticMolecules(60, 48, 1, 4);
+    // An adapter whose largest storage binding holds 3 models' activations for a 1,024-row evaluation batch
+    // (1024 × 20 floats each, the largest buffer here), not 4.
+    const adapter = (maxStorageBytes: number) => Object.assign(new CpuBackend('f32'), { kind: 'webgpu', rt: { maxStorageBytes } }) as unknown as Backend;
+    const be = adapter(3 * 1024 * 20 * 4);
+    const h = { nHidden: 20, nLayers: 1, learningRate: 1e-3, keepProb: 0.5, nEpochs: 2, batchSize: 20, weightPositives: true };
+    const runs = Array.from({ length: 7 }, (_, seed) => ({ h, mode: 'book' as const, seed, task: 'T0' }));
+    const { evalTox21Population, modelsThatFit } = await import('../src/tox21/eval-hyperparams.ts');
+    expect(modelsThatFit(be, data.dataset, runs[0], 20)).toBe(3);
+    const results = await evalTox21Population(be, data, runs);
+    expect(results.map((r) => r.population)).toEqual([3, 3, 3, 3, 3, 3, 1]);
+    expect(results.map((r) => r.seed)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    // The same runs one at a time give the same numbers (book mode: file order, no shared state).
+    const solo = await evalTox21Population(be, data, runs, { maxModels: 1 });
+    expect(solo.map((r) => r.lossCurve)).toEqual(results.map((r) => r.lossCurve));
+    // One model too large: the population refuses before allocating, naming the buffer and the limit.
+    await expect(evalTox21Population(adapter(1024), data, runs.slice(0, 1))).rejects.toThrow(/network too large: .* this adapter's largest storage buffer/);
+  });
+});

@@ -2,7 +2,7 @@
  * The benchmark suite: which groups run, in what order, against which peers, and the report they make. Groups:
  *   matmul          squares 256-2048, on a GPU 256-8192, or --sizes (the library's kernel; peers where the time cap allows)
  *   matmul-study    the study's layer products: batch 100/1024 × 1024 × 50/2000, forward and both backward
- *   matmul-kernels  each matmul kernel forced (tiled, blocked, subgroup) at 256, 512 and the book's layer
+ *   matmul-kernels  each matmul kernel forced (tiled, large, blocked, subgroup) at 256-1024 and the book's layer (GPU: 2048, 8192 too)
  *   elementwise     memory-bound kernels and reductions, GB/s
  *   sparse          the first layer dense vs sparse
  *   train-step      the book network's training step, dense and sparse first layer
@@ -87,7 +87,9 @@ export async function runSuite(g: WebGpuBackend, opts: SuiteOptions): Promise<Be
       }
       case 'matmul-kernels': {
         const contenders = matmulKernels(g.matmulDevice).map((k) => shadergradMatmul(g, k));
-        await benchMatmul(g, [{ m: 100, k: 1024, n: 50 }, { m: 256, k: 256, n: 256 }, { m: 512, k: 512, n: 512 }, { m: 1024, k: 1024, n: 1024 }],
+        // On a GPU also where the kernels part ways (the tiled kernel stalled at 7 TFLOP/s there on the H200).
+        const big = g.info.software ? [] : [{ m: 2048, k: 2048, n: 2048 }, { m: 8192, k: 8192, n: 8192 }];
+        await benchMatmul(g, [{ m: 100, k: 1024, n: 50 }, { m: 256, k: 256, n: 256 }, { m: 512, k: 512, n: 512 }, { m: 1024, k: 1024, n: 1024 }, ...big],
           { contenders: [shadergradMatmul(g), ...contenders], rounds: 3, maxSeconds: 20, maxProductSeconds: 3, onResult: (r) => add([r]) });
         break;
       }

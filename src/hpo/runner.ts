@@ -29,7 +29,7 @@ import { NopPruner } from './pruners/pruner.ts';
 import type { Sampler } from './samplers/sampler.ts';
 import { meanSd } from './search.ts';
 import { checkSpace, type SearchSpace, type TrialParams } from './space.ts';
-import { checkObjective, objectiveValue, withoutTestValues, type Objective, type TrialPool, type TrialRecord } from './trial.ts';
+import { bestTrial, checkObjective, objectiveValue, withoutTestValues, type Objective, type TrialPool, type TrialRecord } from './trial.ts';
 
 /** A store's hook: called with a copy of the record when a trial is created and after every change. */
 export interface StudySink {
@@ -394,18 +394,4 @@ export async function runStudySearch(o: StudySearchOptions): Promise<StudySearch
   return { trials: out, best: bestTrial(out, o.objective), seconds: (clock() - t0) / 1000, population, stopped: stopped ?? 'exhausted' };
 }
 
-/** The complete trial with the best finite objective (direction-aware; lowest id on ties), or null. */
-export function bestTrial(trials: readonly TrialRecord[], objective: Objective): TrialRecord | null {
-  let best: TrialRecord | null = null;
-  for (const t of trials) {
-    if (t.state !== 'complete') continue;
-    const v = objectiveValue(t, objective);
-    if (!Number.isFinite(v)) continue;
-    if (best === null) best = t;
-    else {
-      const b = objectiveValue(best, objective);
-      if (objective.direction === 'maximize' ? v > b : v < b) best = t;
-    }
-  }
-  return best;
-}
+export { bestTrial };

@@ -60,6 +60,22 @@ export function objectiveValue(t: TrialRecord, o: Objective): number {
   return typeof v === 'number' ? v : Number.NaN;
 }
 
+/** The complete trial with the best finite objective (direction-aware; lowest id on ties), or null. */
+export function bestTrial(trials: readonly TrialRecord[], objective: Objective): TrialRecord | null {
+  let best: TrialRecord | null = null;
+  for (const t of trials) {
+    if (t.state !== 'complete') continue;
+    const v = objectiveValue(t, objective);
+    if (!Number.isFinite(v)) continue;
+    if (best === null) best = t;
+    else {
+      const b = objectiveValue(best, objective);
+      if (objective.direction === 'maximize' ? v > b : v < b) best = t;
+    }
+  }
+  return best;
+}
+
 /** A copy of a trial that a strategy may see: test values removed, so no sampler or pruner can use them. */
 export function withoutTestValues(t: TrialRecord): TrialRecord {
   const strip = (m: Record<string, number> | undefined) => m && Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('test-')));

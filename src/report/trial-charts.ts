@@ -7,23 +7,13 @@
  * the style of src/report/svg-charts.ts; every mark carries data-* attributes so tests and readers can check it.
  */
 import { paramText, type SearchSpace } from '../hpo/space.ts';
-import { objectiveValue, type Objective, type TrialRecord, type TrialState } from '../hpo/trial.ts';
+import { bestTrial, objectiveValue, type Objective, type TrialRecord, type TrialState } from '../hpo/trial.ts';
 import { axes, esc, H, niceRange, PAD, W } from './svg-charts.ts';
 
 const STATE_COLOR: Record<TrialState, string> = { complete: '#1f77b4', pruned: '#ff7f0e', failed: '#d62728', running: '#2ca02c', waiting: '#999999' };
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toPrecision(4)) : '—');
 
-/** The best complete trial in the objective's direction, or null. */
-export function bestTrial(trials: TrialRecord[], objective: Objective): TrialRecord | null {
-  const sign = objective.direction === 'maximize' ? 1 : -1;
-  let best: TrialRecord | null = null;
-  for (const t of trials) {
-    const v = objectiveValue(t, objective);
-    if (t.state !== 'complete' || !Number.isFinite(v)) continue;
-    if (!best || sign * v > sign * objectiveValue(best, objective)) best = t;
-  }
-  return best;
-}
+export { bestTrial };
 
 /**
  * Seconds from the study's start to each trial's end, taking trials as run one after another in id order (the

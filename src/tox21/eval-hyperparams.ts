@@ -9,7 +9,7 @@
 import type { Backend } from '../backend/backend.ts';
 import type { DataSplit, MoleculeDataset } from '../data/tox21.ts';
 import { type SplitName, type SplitScores } from '../metrics/split-scores.ts';
-import { estimateNetworkMemory } from '../nn/memory.ts';
+import { backendLimits, estimateNetworkMemory } from '../nn/memory.ts';
 import { BOOK_DEFAULTS, checkHyperparams, type FcnHyperparams, type TrainingMode } from './hyperparams.ts';
 import { groupShape, memberOf, shapeKey, Tox21Population } from './population.ts';
 
@@ -127,7 +127,7 @@ export async function evalTox21Population(be: Backend, data: { dataset: Molecule
 /** The most models of this shape whose buffers fit the backend (at least 1: a single model too large says so). */
 export function modelsThatFit(be: Backend, dataset: MoleculeDataset, r: RunSpec, width: number): number {
   const K = r.task === 'all' ? dataset.tasks.length : 1;
-  const limit = (be as unknown as { rt?: { maxStorageBytes?: number } }).rt?.maxStorageBytes ?? 2 ** 31;
+  const limit = backendLimits(be).maxBufferBytes;
   const est = (models: number) => estimateNetworkMemory({ inputs: dataset.features.nBits, hidden: width, layers: r.h.nLayers, outputs: K, models, batch: Math.max(r.h.batchSize, 1024) }).largest.bytes;
   let lo = 1, hi = 4096;
   if (est(1) > limit) return 1; // Tox21Population's own check names the problem.

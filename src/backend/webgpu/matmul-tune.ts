@@ -174,35 +174,41 @@ export async function tuneMatmul(g: WebGpuBackend, opts: TuneOptions = {}): Prom
           if (over()) break;
           let total = 0;
           let note: string | undefined;
-          for (let i = 0; i < inputs.length && note === undefined; i++) {
-            const { s, a, b } = inputs[i];
-            const spec: MatmulSpec = { batch: 1, ...s };
-            g.matmulOverride = choice;
-            const one = async () => {
-              const out = g.matmul(a, b, spec);
-              g.release(out);
-              const t = performance.now();
-              await g.rt.sync();
-              return performance.now() - t;
-            };
-            await one(); // compiles the pipeline
-            const single = await one();
-            if (single > 10 * best[i]) {
-              note = `dropped: one ${shapeLabel(s)} product took ${single.toFixed(2)} ms, over 10× the best (${best[i].toFixed(2)} ms)`;
-              break;
+          // A configuration this adapter rejects (a pipeline it cannot build, a limit it did not report) is a row,
+          // not the end of the tuning.
+          try {
+            for (let i = 0; i < inputs.length && note === undefined; i++) {
+              const { s, a, b } = inputs[i];
+              const spec: MatmulSpec = { batch: 1, ...s };
+              g.matmulOverride = choice;
+              const one = async () => {
+                const out = g.matmul(a, b, spec);
+                g.release(out);
+                const t = performance.now();
+                await g.rt.sync();
+                return performance.now() - t;
+              };
+              await one(); // compiles the pipeline
+              const single = await one();
+              if (single > 10 * best[i]) {
+                note = `dropped: one ${shapeLabel(s)} product took ${single.toFixed(2)} ms, over 10× the best (${best[i].toFixed(2)} ms)`;
+                break;
+              }
+              const outBytes = s.m * s.n * 4;
+              const reps = Math.max(1, Math.min(200, Math.round(batchMs / Math.max(single, 0.005)), Math.floor(2 ** 30 / outBytes)));
+              const ms: number[] = [];
+              for (let r = 0; r < 3; r++) {
+                for (let j = 0; j < reps; j++) g.release(g.matmul(a, b, spec));
+                const t = performance.now();
+                await g.rt.sync();
+                ms.push((performance.now() - t) / reps);
+              }
+              ms.sort((x, y) => x - y);
+              best[i] = Math.min(best[i], ms[1]);
+              total += ms[1];
             }
-            const outBytes = s.m * s.n * 4;
-            const reps = Math.max(1, Math.min(200, Math.round(batchMs / Math.max(single, 0.005)), Math.floor(2 ** 30 / outBytes)));
-            const ms: number[] = [];
-            for (let r = 0; r < 3; r++) {
-              for (let j = 0; j < reps; j++) g.release(g.matmul(a, b, spec));
-              const t = performance.now();
-              await g.rt.sync();
-              ms.push((performance.now() - t) / reps);
-            }
-            ms.sort((x, y) => x - y);
-            best[i] = Math.min(best[i], ms[1]);
-            total += ms[1];
+          } catch (e) {
+            note = `failed: ${(e as Error).message.split('\n')[0]}`;
           }
           const row: TuneRow = note === undefined
             ? { class: cls, candidate: choiceLabel(choice), choice, ms: total, gflops: flop / (total * 1e6) }
@@ -357,7 +363,8 @@ export function tuneSummary(file: TuneFile): string[] {
     const rows = file.rows.filter((r) => r.class === cls && r.ms !== null);
     const won = rows.find((r) => r.candidate === choiceLabel(w))!;
     const heur = file.rows.find((r) => r.class === cls);
-    const vs = heur && heur !== won ? `, ${(heur.ms! / won.ms!).toFixed(2)}× the heuristic's ${heur.candidate}` : ' (the heuristic\'s choice, kept unless another is > 5 % faster)';
+    const vs = !heur || heur === won ? ' (the heuristic\'s choice, kept unless another is > 5 % faster)'
+      : heur.ms === null ? `; the heuristic's ${heur.candidate}: ${heur.note}` : `, ${(heur.ms / won.ms!).toFixed(2)}× the heuristic's ${heur.candidate}`;
     lines.push(`${cls}: ${choiceLabel(w)} ${won.gflops!.toFixed(1)} GFLOP/s on ${file.shapes[cls]?.join(', ')}${vs}`);
   }
   return lines;
