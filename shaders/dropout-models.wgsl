@@ -37,3 +37,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let u = f32(words[e % 4u] >> 8u) * (1.0 / 16777216.0);
   y[i] = select(0.0, x[i] / keep, u < keep);
 }
+
+// Without padding (every model as wide as the layer) model m's logical elements are its slice in order, so one
+// invocation per (model, group of four) draws one Philox block for four masks, as dropout.wgsl does: a quarter of the
+// generator's work of `main`.
+@compute @workgroup_size(WG)
+fn unpadded(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let id = (wid.x + wid.y * nwg.x) * WG + li;
+  let perModel = p.rows * p.cols;
+  let groups = (perModel + 3u) / 4u;
+  if (id >= p.models * groups) { return; }
+  let m = id / groups;
+  let g = id % groups;
+  let k = keys[m];
+  let keep = bitcast<f32>(k.w);
+  let words = philox(vec4u(g, k.y, p.stream, 0u), vec2u(k.x, 0u));
+  for (var j = 0u; j < 4u; j++) {
+    let e = g * 4u + j;
+    if (e < perModel) {
+      let i = m * perModel + e;
+      let u = f32(words[j] >> 8u) * (1.0 / 16777216.0);
+      y[i] = select(0.0, x[i] / keep, u < keep);
+    }
+  }
+}

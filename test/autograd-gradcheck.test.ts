@@ -54,6 +54,20 @@ const cases: Case[] = [
   { name: 'linear, batched x, shared W', shapes: [[2, 4, 5], [5, 3], [2, 1, 3]], fn: ([x, w, b]) => op.linear(x, w, b) },
   { name: 'dropout keep 0.6', shapes: [[5, 7]], fn: ([x]) => op.dropout(x, 0.6, { seed: 3, step: 1, stream: 0 }) },
   {
+    name: 'dropout per model (3 models, one padded)', shapes: [[3, 4, 5]],
+    fn: ([x]) => op.dropoutModels(x, { keep: [0.6, 1, 0.3], seed: [3, 4, 5], step: [1, 0, 2], width: [5, 3, 5] }, 1),
+  },
+  {
+    name: 'sigmoid cross-entropy per model, sum', shapes: [[3, 4, 2], [4, 2], [4, 2]], constants: [1, 2], range: [-4, 4],
+    data: { 1: [1, 0, 0, 1, 1, 1, 0, 0], 2: [2, 1, 0, 1, 3, 1, 1, 0.5] },
+    fn: ([x, z, w]) => op.sigmoidCrossEntropyModels(x, z, w, 'sum'),
+  },
+  {
+    name: 'sigmoid cross-entropy per model, mean', shapes: [[2, 5, 1], [5, 1], [5, 1]], constants: [1, 2], range: [-4, 4],
+    data: { 1: [1, 0, 0, 1, 1], 2: [2, 1, 0.5, 1, 3] },
+    fn: ([x, z, w]) => op.sigmoidCrossEntropyModels(x, z, w, 'mean'),
+  },
+  {
     name: 'sigmoid cross-entropy, sum', shapes: [[6, 2], [6, 2], [6, 2]], constants: [1, 2], range: [-4, 4],
     data: { 1: [1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 0], 2: [2, 1, 0, 1, 3, 1, 1, 0.5, 1, 1, 2, 1] },
     fn: ([x, z, w]) => op.sigmoidCrossEntropy(x, z, w, 'sum'),

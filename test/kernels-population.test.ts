@@ -5,20 +5,21 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, ModelKeys, ModelOptimSpec } from '../src/backend/backend.ts';
 import { cpu, expectClose, gpu, rand, twin } from './helpers/backends.ts';
 
-function keysFor(models: number, cols: number, seed: number): ModelKeys {
+function keysFor(models: number, cols: number, seed: number, padded = true): ModelKeys {
   return {
     keep: Array.from({ length: models }, (_, m) => [0.5, 0.9, 0.25, 1, 0.75][m % 5]),
     seed: Array.from({ length: models }, (_, m) => (seed * 7919 + m * 104729) >>> 0),
     step: Array.from({ length: models }, (_, m) => 3 + m),
-    width: Array.from({ length: models }, (_, m) => Math.max(1, cols - (m % 3) * 2)),
+    width: Array.from({ length: models }, (_, m) => (padded ? Math.max(1, cols - (m % 3) * 2) : cols)),
   };
 }
 
 describe('per-model dropout', () => {
-  it.each([[1, 1, 1], [3, 7, 5], [5, 33, 13], [64, 10, 50], [2, 129, 67]])('models=%i rows=%i cols=%i: GPU equals the CPU twin', async (models, rows, cols) => {
-    const keys = keysFor(models, cols, models + rows);
+  // Padded layers take the per-element entry, unpadded ones the four-per-Philox entry.
+  it.each([[1, 1, 1, true], [3, 7, 5, true], [5, 33, 13, true], [64, 10, 50, true], [2, 129, 67, true], [1, 1, 1, false], [3, 7, 5, false], [64, 10, 50, false], [2, 129, 67, false]])('models=%i rows=%i cols=%i padded=%s: GPU equals the CPU twin', async (models, rows, cols, padded) => {
+    const keys = keysFor(models, cols, models + rows, padded as boolean);
     const x = rand(models * rows * cols, rows * cols + 1);
-    const out = await twin(`dropoutModels ${models}×${rows}×${cols}`, [x], (be, [a]) => be.dropoutModels(a, { models, rows, cols, stream: 2, keys }), { atol: 0, rtol: 1e-6 });
+    const out = await twin(`dropoutModels ${models}×${rows}×${cols}${padded ? ' padded' : ''}`, [x], (be, [a]) => be.dropoutModels(a, { models, rows, cols, stream: 2, keys }), { atol: 0, rtol: 1e-6 });
     // Padding comes out 0.
     for (let m = 0; m < models; m++) for (let r = 0; r < rows; r++) for (let c = keys.width[m]; c < cols; c++) expect(out[(m * rows + r) * cols + c]).toBe(0);
   });

@@ -282,8 +282,11 @@ export class WebGpuBackend implements Backend {
       }
       return words;
     });
-    this.rt.dispatch('dropout-models', 'main', { WG }, packParams([spec.models, spec.rows, spec.cols, spec.stream]),
-      [keys, this.b(x, 'dropoutModels'), out.buffer], Math.ceil(x.length / WG));
+    // Unpadded layers draw one Philox block per four elements; padded ones one per element (see the shader).
+    const unpadded = Array.from({ length: spec.models }, (_, m) => spec.keys.width[m]).every((w) => w === spec.cols);
+    const threads = unpadded ? spec.models * Math.ceil((spec.rows * spec.cols) / 4) : x.length;
+    this.rt.dispatch('dropout-models', unpadded ? 'unpadded' : 'main', { WG }, packParams([spec.models, spec.rows, spec.cols, spec.stream]),
+      [keys, this.b(x, 'dropoutModels'), out.buffer], Math.ceil(threads / WG));
     return out;
   }
 
