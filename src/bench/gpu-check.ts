@@ -39,7 +39,11 @@ export function checkConfigs(g: WebGpuBackend): MatmulOverride[] {
   const dev = g.matmulDevice;
   const out: MatmulOverride[] = [{ kernel: 'tiled' }, { kernel: 'blocked' }];
   if (matmulKernels(dev).includes('subgroup')) out.push({ kernel: 'subgroup' });
-  for (const t of [...LARGE_TILES, { TILE_M: 128, TILE_N: 128, TILE_K: 16, WPT_M: 8, WPT_N: 8 }]) {
+  const more = [
+    { TILE_M: 128, TILE_N: 128, TILE_K: 16, WPT_M: 8, WPT_N: 8 }, { TILE_M: 64, TILE_N: 128, TILE_K: 8, WPT_M: 4, WPT_N: 8 },
+    { TILE_M: 128, TILE_N: 128, TILE_K: 8, WPT_M: 4, WPT_N: 8 },
+  ];
+  for (const t of [...LARGE_TILES, ...more]) {
     if (largeTilesProblem(t, dev) === null) out.push({ kernel: 'large', tiles: t });
   }
   for (const w of Object.values(dev.tuned ?? {})) if (w && !out.some((o) => choiceLabel(o) === choiceLabel(w))) out.push(w);

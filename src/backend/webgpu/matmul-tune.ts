@@ -116,7 +116,9 @@ export function candidates(cls: MatmulClass, dev: MatmulDevice): MatmulOverride[
   const large: MatmulTiles[] = cls === 'thin' ? [LARGE_TILES[LARGE_TILES.length - 1]] : [...LARGE_TILES];
   if (cls !== 'thin') {
     large.push({ TILE_M: 128, TILE_N: 128, TILE_K: 16, WPT_M: 8, WPT_N: 8 }, { TILE_M: 128, TILE_N: 64, TILE_K: 16, WPT_M: 8, WPT_N: 8 },
-      { TILE_M: 64, TILE_N: 64, TILE_K: 16, WPT_M: 4, WPT_N: 4 });
+      { TILE_M: 64, TILE_N: 64, TILE_K: 16, WPT_M: 4, WPT_N: 4 },
+      // More invocations per workgroup (512: where the device allows) or fewer (64, 8 × 8 each).
+      { TILE_M: 128, TILE_N: 128, TILE_K: 8, WPT_M: 4, WPT_N: 8 }, { TILE_M: 64, TILE_N: 64, TILE_K: 8, WPT_M: 8, WPT_N: 8 });
   }
   for (const t of large) add({ kernel: 'large', tiles: t });
   add({ kernel: 'tiled', tiles: chooseMatmulTiles(rep.m, rep.n, rep.k) });

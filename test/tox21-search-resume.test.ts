@@ -1,0 +1,76 @@
+// `tox21 search --study S --storage sqlite:///…` killed with SIGKILL after some trials completed, then run again
+// with the same command: the real search (data, populations of one, the SQLite store) — every trial completed before
+// the kill is still there with its values and was not trained again (one attempt, same update time), the study ends
+// with exactly the grid's trials, each configuration once.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../src/hpo/store.ts';
+import type { TrialRecord } from '../src/hpo/trial.ts';
+
+const root = join(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'sg-search-resume-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function search(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'tox21', 'search', ...args], {
+    cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') },
+  });
+  let stdout = '', stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => child.on('exit', (code) => res({ code, stdout, stderr })));
+  return { child, done };
+}
+
+async function rows(url: string) {
+  const store = await openStore(url, { create: false });
+  try {
+    const s = await store.loadStudy('S').catch(() => null);
+    return s ? await store.trialRows(s) : [];
+  } finally {
+    await store.close();
+  }
+}
+
+describe('tox21 search --study, killed and run again', () => {
+  it('keeps what finished, trains nothing twice and ends with exactly the grid', async () => {
+    const text = gunzipSync(readFileSync(join(root, '../shared/data/tox21.csv.gz'))).toString('utf8');
+    const slice = join(dir, 'tox21-300.csv');
+    writeFileSync(slice, text.split('\n').slice(0, 301).join('\n') + '\n');
+    const url = `sqlite:///${join(dir, 'example.db')}`;
+    const args = ['--data', slice, '--space', 'hidden=8|16,layers=1|2,epochs=3|4|5,keep=0.5', '--reps', '1', '--population', '1', '--study', 'S', '--storage', url, '--json'];
+    const first = search(args);
+    let before: TrialRecord[] = [];
+    const deadline = Date.now() + 120_000;
+    while (before.length < 3) {
+      if (Date.now() > deadline) throw new Error(`no 3 completed trials within 120 s: ${first.child.exitCode === null ? 'still running' : 'exited'}`);
+      await new Promise((r) => setTimeout(r, 100));
+      before = (await rows(url).catch(() => [])).map((r) => r.record).filter((t) => t.state === 'complete');
+    }
+    first.child.kill('SIGKILL');
+    await first.done;
+    const kept = (await rows(url)).filter((r) => r.record.state === 'complete');
+    expect(kept.length).toBeGreaterThanOrEqual(3);
+    expect(kept.length).toBeLessThan(12);
+
+    const second = await search(args).done;
+    expect(second.code, second.stderr).toBe(0);
+    const j = JSON.parse(second.stdout);
+    expect(j.trials).toHaveLength(12);
+    const after = await rows(url);
+    expect(after.map((r) => r.record.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    expect(after.every((r) => r.record.state === 'complete')).toBe(true);
+    expect(new Set(after.map((r) => JSON.stringify(r.record.params))).size).toBe(12);
+    for (const k of kept) {
+      const a = after.find((r) => r.record.id === k.record.id)!;
+      // Untouched: the same record, one attempt, not written since.
+      expect(a.record).toEqual(k.record);
+      expect(a.attempts).toBe(1);
+      expect(a.updatedAt).toBe(k.updatedAt);
+    }
+  });
+});
