@@ -47,6 +47,13 @@ override WG_Y: u32 = TILE_M / WPT_M;
 // Staging registers per invocation for one K-tile of A and of B, in vec4s. matmul-config.ts keeps the units below
 // within MAX_LOADS per invocation.
 const MAX_LOADS = 8u;
+// Units each invocation stages per K-tile (see stash): derived, never set by the host. Loop bounds fixed when the
+// pipeline is built let the compiler unroll and keep only the staging registers a configuration uses.
+override THREADS: u32 = WG_X * WG_Y;
+override A_BLOCKS: u32 = (TILE_M * TILE_K / 16u + THREADS - 1u) / THREADS;
+override A_VEC4S: u32 = (TILE_M * TILE_K / 4u + THREADS - 1u) / THREADS;
+override B_BLOCKS: u32 = (TILE_N * TILE_K / 16u + THREADS - 1u) / THREADS;
+override B_VEC4S: u32 = (TILE_N * TILE_K / 4u + THREADS - 1u) / THREADS;
 
 // Two K-tiles each: As[buffer][k][m / 4], Bs[buffer][k][n / 4].
 var<workgroup> As: array<vec4f, TILE_K * TILE_M / 2u>;
@@ -68,7 +75,7 @@ fn place(wid: vec3u, nwg: vec3u) -> Tile {
   return Tile(b, (first + inGroup % rows) * TILE_M, (inGroup / rows) * TILE_N, b * p.strideA, b * p.strideB);
 }
 
-fn threads() -> u32 { return WG_X * WG_Y; }
+fn threads() -> u32 { return THREADS; }
 
 // How a K-tile is staged. Where memory runs along m (transposed A) or n (B), a unit is one vec4 at one k, and unit
 // u is vec4 u of the tile's [k][m/4] or [k][n/4] layout. Where it runs along k (A, or transposed B), a unit is a
@@ -78,7 +85,7 @@ fn threads() -> u32 { return WG_X * WG_Y; }
 fn stash(buf: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>, rb: ptr<function, array<vec4f, MAX_LOADS>>) {
   let aOff = buf * TILE_K * (TILE_M / 4u);
   if (p.transA == 0u) {
-    for (var e = 0u; e < MAX_LOADS / 4u; e++) {
+    for (var e = 0u; e < A_BLOCKS; e++) {
       let u = li + e * threads();
       if (u >= TILE_M * TILE_K / 16u) { break; }
       let m4 = u / (TILE_K / 4u);
@@ -88,7 +95,7 @@ fn stash(buf: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>, rb: ptr<
       }
     }
   } else {
-    for (var e = 0u; e < MAX_LOADS; e++) {
+    for (var e = 0u; e < A_VEC4S; e++) {
       let u = li + e * threads();
       if (u >= TILE_M * TILE_K / 4u) { break; }
       As[aOff + u] = (*ra)[e];
@@ -96,13 +103,13 @@ fn stash(buf: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>, rb: ptr<
   }
   let bOff = buf * TILE_K * (TILE_N / 4u);
   if (p.transB == 0u) {
-    for (var e = 0u; e < MAX_LOADS; e++) {
+    for (var e = 0u; e < B_VEC4S; e++) {
       let u = li + e * threads();
       if (u >= TILE_N * TILE_K / 4u) { break; }
       Bs[bOff + u] = (*rb)[e];
     }
   } else {
-    for (var e = 0u; e < MAX_LOADS / 4u; e++) {
+    for (var e = 0u; e < B_BLOCKS; e++) {
       let u = li + e * threads();
       if (u >= TILE_N * TILE_K / 16u) { break; }
       let n4 = u / (TILE_K / 4u);
@@ -140,7 +147,7 @@ fn ldB(i: u32, ok: bool) -> f32 { if (ok) { return B[i]; } return 0.0; }
 
 fn fetch(t: Tile, k0: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>, rb: ptr<function, array<vec4f, MAX_LOADS>>) {
   if (p.transA == 0u) {
-    for (var e = 0u; e < MAX_LOADS / 4u; e++) {
+    for (var e = 0u; e < A_BLOCKS; e++) {
       let u = li + e * threads();
       if (u >= TILE_M * TILE_K / 16u) { break; }
       let m = t.row0 + (u / (TILE_K / 4u)) * 4u;
@@ -152,7 +159,7 @@ fn fetch(t: Tile, k0: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>, 
       }
     }
   } else {
-    for (var e = 0u; e < MAX_LOADS; e++) {
+    for (var e = 0u; e < A_VEC4S; e++) {
       let u = li + e * threads();
       if (u >= TILE_M * TILE_K / 4u) { break; }
       let k = k0 + u / (TILE_M / 4u);
@@ -163,7 +170,7 @@ fn fetch(t: Tile, k0: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>, 
     }
   }
   if (p.transB == 0u) {
-    for (var e = 0u; e < MAX_LOADS; e++) {
+    for (var e = 0u; e < B_VEC4S; e++) {
       let u = li + e * threads();
       if (u >= TILE_N * TILE_K / 4u) { break; }
       let k = k0 + u / (TILE_N / 4u);
@@ -173,7 +180,7 @@ fn fetch(t: Tile, k0: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>, 
       (*rb)[e] = v;
     }
   } else {
-    for (var e = 0u; e < MAX_LOADS / 4u; e++) {
+    for (var e = 0u; e < B_BLOCKS; e++) {
       let u = li + e * threads();
       if (u >= TILE_N * TILE_K / 16u) { break; }
       let n = t.col0 + (u / (TILE_K / 4u)) * 4u;
@@ -190,7 +197,7 @@ fn fetch(t: Tile, k0: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>, 
 // vec4 loads: K % 4 == 0, N % 4 == 0, and M % 4 == 0 when A is transposed, so a vec4 is in or out as a whole.
 fn fetch4(t: Tile, k0: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>, rb: ptr<function, array<vec4f, MAX_LOADS>>) {
   if (p.transA == 0u) {
-    for (var e = 0u; e < MAX_LOADS / 4u; e++) {
+    for (var e = 0u; e < A_BLOCKS; e++) {
       let u = li + e * threads();
       if (u >= TILE_M * TILE_K / 16u) { break; }
       let m = t.row0 + (u / (TILE_K / 4u)) * 4u;
@@ -201,7 +208,7 @@ fn fetch4(t: Tile, k0: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>,
       }
     }
   } else {
-    for (var e = 0u; e < MAX_LOADS; e++) {
+    for (var e = 0u; e < A_VEC4S; e++) {
       let u = li + e * threads();
       if (u >= TILE_M * TILE_K / 4u) { break; }
       let k = k0 + u / (TILE_M / 4u);
@@ -210,7 +217,7 @@ fn fetch4(t: Tile, k0: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>,
     }
   }
   if (p.transB == 0u) {
-    for (var e = 0u; e < MAX_LOADS; e++) {
+    for (var e = 0u; e < B_VEC4S; e++) {
       let u = li + e * threads();
       if (u >= TILE_N * TILE_K / 4u) { break; }
       let k = k0 + u / (TILE_N / 4u);
@@ -218,7 +225,7 @@ fn fetch4(t: Tile, k0: u32, li: u32, ra: ptr<function, array<vec4f, MAX_LOADS>>,
       if (CHECKED && !(k < p.K && n < p.N)) { (*rb)[e] = vec4f(); } else { (*rb)[e] = B4[(t.bBase + k * p.N + n) / 4u]; }
     }
   } else {
-    for (var e = 0u; e < MAX_LOADS / 4u; e++) {
+    for (var e = 0u; e < B_BLOCKS; e++) {
       let u = li + e * threads();
       if (u >= TILE_N * TILE_K / 16u) { break; }
       let n = t.col0 + (u / (TILE_K / 4u)) * 4u;
