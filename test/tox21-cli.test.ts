@@ -72,7 +72,8 @@ describe('tox21 fcn', () => {
 describe('tox21 search', () => {
   const space = 'hidden=20|40,layers=1|2,epochs=2|3,keep=0.5';
   it('a grid trains as populations: trial records, the best, seconds and the population size; --population 1 agrees', async () => {
-    const r = await cli(['tox21', 'search', '--data', slice, '--space', space, '--reps', '2', '--json']);
+    // A software adapter trains one run at a time by default (defaultPopulation): ask for populations.
+    const r = await cli(['tox21', 'search', '--data', slice, '--space', space, '--reps', '2', '--population', '64', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.sampler).toBe('grid');
@@ -94,7 +95,7 @@ describe('tox21 search', () => {
     expect(values).toEqual([...values].sort((a: number, b: number) => b - a));
     expect(j.best.id).toBe(j.trials[0].id);
 
-    const seq = JSON.parse((await cli(['tox21', 'search', '--data', slice, '--space', space, '--reps', '2', '--population', '1', '--json'])).stdout);
+    const seq = JSON.parse((await cli(['tox21', 'search', '--data', slice, '--space', space, '--reps', '2', '--json'])).stdout);
     expect(seq.population).toBe(1);
     const byId = new Map(seq.trials.map((t: { id: number }) => [t.id, t]));
     for (const t of j.trials) {

@@ -16,6 +16,7 @@ import { bestTrial, type StudyEvent } from '../hpo/runner.ts';
 import { runStoredSearch } from '../hpo/store-search.ts';
 import { SPACE_ALIASES, runTox21Search } from '../tox21/search.ts';
 import { configOf } from '../tox21/trial-pool.ts';
+import { defaultPopulation } from '../tox21/eval-hyperparams.ts';
 import type { FcnHyperparams } from '../tox21/hyperparams.ts';
 import { choiceOption, intOption, numberOption, parseOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
@@ -64,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) throw new CliError(`--timeout must be > 0 seconds, got "${o.timeout}"`);
   const nTrials = o.trials === undefined ? (samplerName === 'grid' || timeoutSeconds !== undefined ? undefined : 10) : intOption('trials', o.trials, 10, 1);
   const objective: Objective = { name: choiceOption('objective', o.objective, OBJECTIVES, 'valid-wacc'), direction: 'maximize' };
-  const population = intOption('population', o.population, 64, 1);
+  const populationFlag = o.population === undefined ? undefined : intOption('population', o.population, 1, 1);
   // Base hyperparameters: only the flags given override the book's defaults; the space's keys override those.
   const given = Object.keys(HYPERPARAM_FLAGS).filter((k) => o[k as keyof typeof o] !== undefined);
   const { h, mode } = hyperparamsFrom(o);
@@ -85,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
   const sampler = createSampler(samplerName, { seed: seed0 + 1 });
 
   const be = await backendFor('tox21 search', o.backend);
+  const population = populationFlag ?? defaultPopulation(be);
   const dataOpts = dataOptionsFrom(o);
   const data = await loadData('tox21 search', dataOpts);
   const task = o.task ?? 'NR-AR';

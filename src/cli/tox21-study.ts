@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
   const dataOpts = dataOptionsFrom(o);
   const plan = { ...PLANS[o.quick ? 'quick' : o.full ? 'full' : 'default'] };
   if (o.task) plan.task = o.task;
-  const population = intOption('population', o.population, 64, 1);
+  const population = o.population === undefined ? undefined : intOption('population', o.population, 1, 1);
   const progress = new Progress(process.stderr);
   const be = await backendFor('tox21 study', o.backend);
   progress.stage(`adapter: ${adapterName(be.info)}`);

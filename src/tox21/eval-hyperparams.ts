@@ -77,7 +77,7 @@ export interface RunSpec {
 }
 
 export interface PopulationOptions {
-  /** Most models trained at once (1 = one run after another). Default: what fits, at most 64. */
+  /** Most models trained at once (1 = one run after another). Default: `defaultPopulation(be)`, less if memory says so. */
   maxModels?: number;
   /** Shared batch order seed of each population; default the first member's seed. */
   dataSeed?: number;
@@ -90,14 +90,23 @@ export interface PopulationOptions {
   onResult?: (r: FcnResult, index: number) => void;
 }
 
-export const DEFAULT_MAX_MODELS = 64;
+/**
+ * How many models to train at once by default. On a hardware GPU a training step is dispatch-bound (an H200 ran 64
+ * models' first-layer products in the time of one), so populations of up to 64. On a software adapter (SwiftShader)
+ * or the CPU backend the models share no arithmetic: a population of M costs about M solo steps and more once the
+ * weights leave the cache (measured here: the book's hidden grid took 1,258 s as populations of 18, SEQ_SECONDS one
+ * run at a time), so runs go one after another there unless `--population` asks otherwise.
+ */
+export function defaultPopulation(be: Backend): number {
+  return be.info.software ? 1 : 64;
+}
 
 /**
  * Trains every run, grouping those that share a step's shape into populations of at most `maxModels` (fewer when
  * memory says so) — one set of dispatches per step for each population. Results come back in the runs' order.
  */
 export async function evalTox21Population(be: Backend, data: { dataset: MoleculeDataset; split: DataSplit }, runs: RunSpec[], opts: PopulationOptions = {}): Promise<FcnResult[]> {
-  const cap = opts.maxModels ?? DEFAULT_MAX_MODELS;
+  const cap = opts.maxModels ?? defaultPopulation(be);
   if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`population size must be a positive integer, got ${cap}`);
   const groups = new Map<string, number[]>();
   runs.forEach((r, i) => {

@@ -12,7 +12,7 @@ import type { Sampler } from '../hpo/samplers/sampler.ts';
 import type { SearchSpace, TrialParams } from '../hpo/space.ts';
 import type { Objective, TrialRecord } from '../hpo/trial.ts';
 import { meanSd } from '../hpo/search.ts';
-import { DEFAULT_MAX_MODELS, evalTox21Population, modelsThatFit, type FcnResult } from './eval-hyperparams.ts';
+import { defaultPopulation, evalTox21Population, modelsThatFit, type FcnResult } from './eval-hyperparams.ts';
 import type { FcnHyperparams, TrainingMode } from './hyperparams.ts';
 import type { Tox21Data } from './population.ts';
 import { configOf, Tox21TrialPool } from './trial-pool.ts';
@@ -36,7 +36,7 @@ export interface Tox21SearchOptions {
   base?: Partial<FcnHyperparams>;
   /** Training mode of configurations whose space has no `mode`. */
   mode?: TrainingMode;
-  /** Most models trained at once (1: each run alone). Default: what fits, at most 64. */
+  /** Most models trained at once (1: each run alone). Default: `defaultPopulation(be)`, less if memory says so. */
   population?: number;
   initialTrials?: readonly TrialRecord[];
   sink?: StudySink;
@@ -64,7 +64,7 @@ export function shapeCount(space: SearchSpace): number {
 
 export async function runTox21Search(be: Backend, data: Tox21Data, o: Tox21SearchOptions): Promise<StudySearchResult> {
   const base = o.base ?? {};
-  const cap = o.population ?? DEFAULT_MAX_MODELS;
+  const cap = o.population ?? defaultPopulation(be);
   if (!Number.isInteger(cap) || cap < 1) throw new RangeError(`--population must be a positive integer, got ${cap}`);
   const solo = cap === 1;
   const width = widestHidden(o.space, base);

@@ -70,11 +70,11 @@ export const PLANS: Record<StudyPlan['name'], StudyPlan> = {
   },
   default: {
     name: 'default', task: 'NR-AR', forestSeeds: [0, 1, 2, 3, 4], networkSeeds: [0, 1, 2], networkBase: {}, objective: VALID_WACC, retrainSeeds: [100, 101, 102, 103, 104],
-    searches: [preset('hidden', 'grid', 3), adaptive(48, 300)],
+    searches: [adaptive(60, 240)],
   },
   full: {
     name: 'full', task: 'NR-AR', forestSeeds: [0, 1, 2, 3, 4], networkSeeds: [0, 1, 2], networkBase: {}, objective: VALID_WACC, retrainSeeds: [100, 101, 102, 103, 104],
-    searches: [preset('simple', 'grid', 3), preset('hidden', 'grid', 3), preset('random-lr', 'random', 3, 10), preset('challenge', 'random', 3, 20), adaptive(200, 900)],
+    searches: [preset('simple', 'grid', 3), preset('hidden', 'grid', 3), preset('random-lr', 'random', 3, 10), preset('challenge', 'random', 3, 20), adaptive(200, 600)],
   },
 };
 
