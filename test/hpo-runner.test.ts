@@ -39,7 +39,11 @@ function pools(opts: Partial<FakePoolOptions> = {}) {
   return { made, makePool };
 }
 
-const stripSeconds = (ts: TrialRecord[]) => ts.map(({ seconds: _s, ...t }) => t);
+// Timings differ between runs: the seconds and the wall-clock start and end the runner puts in detail.
+const stripSeconds = (ts: TrialRecord[]) => ts.map(({ seconds: _s, detail, ...t }) => {
+  const { startedAt: _a, endedAt: _b, ...rest } = detail ?? {};
+  return { ...t, detail: rest };
+});
 
 function base(extra: Partial<StudySearchOptions> = {}): StudySearchOptions {
   return { space, sampler: new RandomSampler({ seed: 1 }), objective, epochs: 6, nTrials: 10, makePool: pools().makePool, ...extra };

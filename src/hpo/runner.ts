@@ -177,6 +177,7 @@ export async function runStudySearch(o: StudySearchOptions): Promise<StudySearch
       for (const [seed, m] of lt.members) if (!m.done) lt.pool.pool.stop(r.id, seed);
     }
     r.state = state;
+    r.detail = { ...r.detail, endedAt: Date.now() };
     if (reason !== undefined) r.reason = reason;
     // Values: each seed's last scored epoch (complete), or the last epoch every seed reached (pruned, failed).
     const rows = [...lt.members.values()].map((m) => m.values.get(state === 'complete' ? m.last : r.budget)).filter((v): v is Record<string, number> => !!v);
@@ -192,6 +193,9 @@ export async function runStudySearch(o: StudySearchOptions): Promise<StudySearch
 
   const start = async (lt: LiveTrial, p: LivePool) => {
     lt.rec.state = 'running';
+    // Wall-clock start and end (ms since 1970): trials of a population run side by side, so the charts' time axis
+    // needs them rather than a sum of trial seconds.
+    lt.rec.detail = { ...lt.rec.detail, startedAt: Date.now() };
     if (!(await changed(lt))) return;
     lt.pool = p;
     p.trials.add(lt.rec.id);

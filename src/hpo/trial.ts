@@ -37,7 +37,10 @@ export interface TrialRecord {
   valuesSd?: Record<string, number>;
   /** Wall time spent on the trial. */
   seconds: number;
-  /** Anything else the trainer reports (loss curves, members trained at once): not read by strategies. */
+  /**
+   * Anything else the trainer reports, not read by strategies; the runner sets `startedAt` and `endedAt` (ms since
+   * 1970), which the charts' time axis uses (trials of a population run side by side).
+   */
   detail?: Record<string, unknown>;
 }
 

@@ -11,16 +11,24 @@ import { bestTrial, objectiveValue, type Objective, type TrialRecord, type Trial
 import { axes, esc, H, niceRange, PAD, W } from './svg-charts.ts';
 
 const STATE_COLOR: Record<TrialState, string> = { complete: '#1f77b4', pruned: '#ff7f0e', failed: '#d62728', running: '#2ca02c', waiting: '#999999' };
-const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toPrecision(4)) : '—');
+const fmt = (v: number) => (Number.isFinite(v) ? Number.isInteger(v) && Math.abs(v) < 1e6 ? String(v) : (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(2) : v.toPrecision(4)) : '—');
 
 export { bestTrial };
 
 /**
- * Seconds from the study's start to each trial's end, taking trials as run one after another in id order (the
- * cumulative sum of their seconds): the time axis a search on one device sees.
+ * Seconds from the study's start to each trial's end. From the wall-clock times the runner records (`detail.startedAt`
+ * and `detail.endedAt`), since trials of a population run side by side; for records without them, trials are taken
+ * as run one after another in id order (the cumulative sum of their seconds).
  */
 export function trialEndTimes(trials: TrialRecord[]): Map<number, number> {
   const out = new Map<number, number>();
+  const stamp = (t: TrialRecord, k: 'startedAt' | 'endedAt') => (typeof t.detail?.[k] === 'number' ? (t.detail[k] as number) : null);
+  const timed = trials.filter((t) => stamp(t, 'endedAt') !== null && stamp(t, 'startedAt') !== null);
+  if (timed.length > 0 && timed.length === trials.filter((t) => t.state !== 'waiting' && t.state !== 'running').length) {
+    const t0 = Math.min(...timed.map((t) => stamp(t, 'startedAt')!));
+    for (const t of timed) out.set(t.id, (stamp(t, 'endedAt')! - t0) / 1000);
+    return out;
+  }
   let t = 0;
   for (const r of [...trials].sort((a, b) => a.id - b.id)) {
     t += Number.isFinite(r.seconds) ? r.seconds : 0;
