@@ -94,7 +94,7 @@ export interface PopulationOptions {
  * How many models to train at once by default. On a hardware GPU a training step is dispatch-bound (an H200 ran 64
  * models' first-layer products in the time of one), so populations of up to 64. On a software adapter (SwiftShader)
  * or the CPU backend the models share no arithmetic: a population of M costs about M solo steps and more once the
- * weights leave the cache (measured here: the book's hidden grid took 1,258 s as populations of 18, SEQ_SECONDS one
+ * weights leave the cache (measured here: the book's hidden grid took 1,258 s as populations of 18, 592 s one
  * run at a time), so runs go one after another there unless `--population` asks otherwise.
  */
 export function defaultPopulation(be: Backend): number {
