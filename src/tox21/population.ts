@@ -7,7 +7,7 @@
  */
 import { BitRows } from '../autograd/sparse-linear.ts';
 import type { Backend } from '../backend/backend.ts';
-import { selectRows } from '../data/sparse-bits.ts';
+import { selectRows, type SparseBits } from '../data/sparse-bits.ts';
 import type { DataSplit, MoleculeDataset } from '../data/tox21.ts';
 import { accuracy } from '../metrics/accuracy.ts';
 import { rocAuc } from '../metrics/roc-auc.ts';
@@ -67,6 +67,8 @@ export class Tox21Population {
   readonly members: MemberSpec[];
   readonly taskIdx: number[];
   readonly taskName: string;
+  /** Bit rows of the splits `score` was asked for, selected once (scored every epoch by the search). */
+  private readonly scoreRows = new Map<string, { rows: Uint32Array; bits: SparseBits }>();
 
   constructor(readonly be: Backend, readonly data: Tox21Data, readonly shape: GroupShape, members: MemberSpec[], opts: { width?: number; dataSeed?: number } = {}) {
     const { dataset, split } = data;
@@ -142,8 +144,14 @@ export class Tox21Population {
   async score(splits: readonly SplitName[] = SPLITS, skip: ReadonlySet<number> = new Set()): Promise<MemberScores[]> {
     const { dataset, split } = this.data;
     const T = dataset.tasks.length, K = this.taskIdx.length;
-    const rows = Uint32Array.from(splits.flatMap((s) => Array.from(split[s])));
-    const bits = selectRows(dataset.features, rows);
+    const key = splits.join(',');
+    let sel = this.scoreRows.get(key);
+    if (!sel) {
+      const rows = Uint32Array.from(splits.flatMap((s) => Array.from(split[s])));
+      sel = { rows, bits: selectRows(dataset.features, rows) };
+      this.scoreRows.set(key, sel);
+    }
+    const { rows, bits } = sel;
     this.net.train(false);
     const logits = rows.length === 0 ? [] : await predictModels(this.be, this.models, K, rows.length, (idx) => this.net.forward(BitRows.from(this.be, selectRows(bits, idx))));
     return this.members.map((_, m) => {

@@ -17,7 +17,7 @@ import type { StudySearchResult } from '../hpo/runner.ts';
 import { createSampler, type SamplerName } from '../hpo/samplers/index.ts';
 import { meanSd, type Evaluator, type TrialOutcome } from '../hpo/search.ts';
 import { parseSpaceText } from '../hpo/space-text.ts';
-import { paramText, type SearchSpace, type TrialParams } from '../hpo/space.ts';
+import { gridPoints, paramText, type SearchSpace, type TrialParams } from '../hpo/space.ts';
 import type { Objective, TrialRecord } from '../hpo/trial.ts';
 import { evalTox21Population, type FcnResult } from './eval-hyperparams.ts';
 import { BOOK_DEFAULTS, type FcnHyperparams, type TrainingMode } from './hyperparams.ts';
@@ -150,7 +150,7 @@ export async function runStudy({ be, data, plan, forestFit, population, onEvent 
 
   const searches: StudySearch[] = [];
   for (const s of plan.searches) {
-    const total = s.trials ?? (s.sampler === 'grid' ? gridSize(s.space) : 10);
+    const total = s.trials ?? (s.sampler === 'grid' ? gridPoints(s.space).length : 10);
     emit({ kind: 'stage', stage: 'search', total, label: `${s.sampler} search "${s.label}" (pruner ${s.pruner}): ${total} configurations × ${s.reps} seeds${s.timeoutSeconds ? ` or ${s.timeoutSeconds} s` : ''}` });
     let done = 0;
     const maxEpochs = Math.max(s.base?.nEpochs ?? h.nEpochs, ...(s.space.nEpochs?.kind === 'choice' ? s.space.nEpochs.values.map(Number) : s.space.nEpochs ? [s.space.nEpochs.high] : []));
@@ -223,10 +223,6 @@ export async function runStudy({ be, data, plan, forestFit, population, onEvent 
 function objectiveOf(t: TrialRecord, o: Objective): number {
   const v = t.values[o.name];
   return Number.isFinite(v) ? (o.direction === 'maximize' ? v : -v) : -Infinity;
-}
-
-function gridSize(space: SearchSpace): number {
-  return Object.values(space).reduce((n, s) => n * (s.kind === 'choice' ? s.values.length : 1), 1);
 }
 
 /**

@@ -17,7 +17,7 @@ import type { Backend } from '../backend/backend.ts';
 import type { BitRows } from '../autograd/sparse-linear.ts';
 import type { PopulationMember, PopulationMlp } from '../nn/population-mlp.ts';
 import type { ModelOptimizer } from '../optim/model-optimizer.ts';
-import { minibatches } from './minibatches.ts';
+import { gatherRows, minibatches } from './minibatches.ts';
 
 /** What the loop trains on: rows with K outputs each, inputs built per batch (inside the step's tidy scope). */
 export interface TrainingSet<X extends BitRows | Tensor = BitRows | Tensor> {
@@ -133,8 +133,8 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
     for (const idx of batches) {
       const next: Tensor = tidy(() => {
         this.opt.zeroGrad();
-        const y = Tensor.from(this.be, gather(this.data.labels, idx, K), [idx.length, K]);
-        const w = Tensor.from(this.be, gather(this.data.weights, idx, K), [idx.length, K]);
+        const y = Tensor.from(this.be, gatherRows(this.data.labels, K, idx), [idx.length, K]);
+        const w = Tensor.from(this.be, gatherRows(this.data.weights, K, idx), [idx.length, K]);
         const l = sigmoidCrossEntropyModels(this.net.forward(this.data.input(idx)), y, w, reduction);
         l.backward(this.ones);
         this.opt.step();
@@ -176,11 +176,4 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
   dispose(): void {
     this.ones.dispose();
   }
-}
-
-/** Rows `idx` of a [rows, K] array. */
-function gather(a: Float32Array, idx: Uint32Array, K: number): Float32Array {
-  const out = new Float32Array(idx.length * K);
-  idx.forEach((r, i) => out.set(a.subarray(r * K, r * K + K), i * K));
-  return out;
 }
