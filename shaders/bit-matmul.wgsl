@@ -2,6 +2,7 @@
 // shared by `models` weight sets W [models, cols, n]:
 //   forward:    y[m, r, :] = act(Σ_{j ∈ X[r]} W[m, j, :] + bias[m])      (a sum of ~30 rows of W for ECFP bits)
 //   transposed: dW[m, c, :] = Σ_{r : X[r, c] = 1} dz[m, r, :]            (the weight gradient)
+//               db[m, :]    = Σ_r dz[m, r, :]                            (the bias gradient, with hasBias)
 // The transpose's CSR was built on the host with rows ascending, so each sum runs in a fixed order: no atomics and
 // the same result on every run. One invocation per (model, row or column, 8 outputs): each set bit's index is loaded
 // once for 8 columns (25 % faster than 4 on SwiftShader; 16 gained nothing more). Ids linearized past 65,535.
@@ -10,7 +11,7 @@
 struct Params {
   rows: u32, cols: u32, n: u32, models: u32,
   indices: u32, tOffsets: u32, tIndices: u32, groups: u32,
-  hasBias: u32, strideBias: u32, act: u32, _p0: u32,
+  hasBias: u32, strideBias: u32, act: u32, dbAt: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -18,7 +19,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> src: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
-// The transposed product has no bias: its output takes binding 3.
+// The transposed product has no bias input: its output takes binding 3, and with hasBias so does the bias gradient
+// (the column sums of dz per model: the sums over the transpose's extra column, which holds every row), from dbAt.
 @group(0) @binding(3) var<storage, read_write> dw: array<f32>;
 
 //#import activation
@@ -61,12 +63,14 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
 @compute @workgroup_size(WG)
 fn transposed(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
   let id = (wid.x + wid.y * nwg.x) * WG + li;
-  if (id >= p.models * p.cols * p.groups) { return; }
+  let kCols = p.cols + p.hasBias;
+  if (id >= p.models * kCols * p.groups) { return; }
   let c0 = (id % p.groups) * 8u;
-  let k = (id / p.groups) % p.cols;
-  let m = id / (p.groups * p.cols);
+  let k = (id / p.groups) % kCols;
+  let m = id / (p.groups * kCols);
+  // Column k = cols is the transpose's extra column (every row): its sums are the bias gradient.
   let acc = sumRows(p.tIndices, csr[p.tOffsets + k], csr[p.tOffsets + k + 1u], m * p.rows * p.n, c0);
-  let out = (m * p.cols + k) * p.n;
+  let out = select((m * p.cols + k) * p.n, p.dbAt + m * p.n, k == p.cols);
   for (var i = 0u; i < 8u; i++) {
     let c = c0 + i;
     if (c >= p.n) { break; }

@@ -61,3 +61,18 @@ fn unpadded(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
     }
   }
 }
+
+// The backward of relu followed by this dropout, in one pass: with y = mask · relu(a) / keep, y > 0 exactly when the
+// unit was kept and a > 0, so da = dy / keep where y > 0 and 0 elsewhere — no mask to redraw, no relu output to keep.
+// The padding (y = 0) gets 0. Binding 2 holds y, binding 3 dy, binding 4 da.
+@group(0) @binding(3) var<storage, read> dy: array<f32>;
+@group(0) @binding(4) var<storage, read_write> da: array<f32>;
+
+@compute @workgroup_size(WG)
+fn reluBackward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let i = (wid.x + wid.y * nwg.x) * WG + li;
+  let perModel = p.rows * p.cols;
+  if (i >= p.models * perModel) { return; }
+  let keep = bitcast<f32>(keys[i / perModel].w);
+  da[i] = select(0.0, dy[i] / keep, x[i] > 0.0);
+}

@@ -57,6 +57,22 @@ const cases: Case[] = [
     name: 'dropout per model (3 models, one padded)', shapes: [[3, 4, 5]],
     fn: ([x]) => op.dropoutModels(x, { keep: [0.6, 1, 0.3], seed: [3, 4, 5], step: [1, 0, 2], width: [5, 3, 5] }, 1),
   },
+  ...(['relu', 'tanh', 'none'] as const).map((activation) => ({
+    // x shared by 3 models (one padded, one without dropout); the layer op's dropout after the activation.
+    name: `linear + ${activation} + dropout per model`, shapes: [[4, 5], [3, 5, 6], [3, 1, 6]],
+    fn: ([x, w, b]: Tensor[]) => op.linear(x, w, b, { activation, dropout: { keys: { keep: [0.6, 1, 0.3], seed: [3, 4, 5], step: [1, 0, 2], width: [6, 4, 6] }, stream: 1 } }),
+  })),
+  {
+    // One model: the loss is a scalar, so backward() seeds it with ones and the fused loss hands back its gradient.
+    name: 'sigmoid cross-entropy per model, one model, sum (the fused gradient)', shapes: [[1, 4, 2], [4, 2], [4, 2]], constants: [1, 2], range: [-4, 4],
+    data: { 1: [1, 0, 0, 1, 1, 1, 0, 0], 2: [2, 1, 0, 1, 3, 1, 1, 0.5] },
+    fn: ([x, z, w]) => op.sigmoidCrossEntropyModels(x, z, w, 'sum'),
+  },
+  {
+    name: 'sigmoid cross-entropy per model, one model, mean (the fused gradient)', shapes: [[1, 5, 1], [5, 1], [5, 1]], constants: [1, 2], range: [-4, 4],
+    data: { 1: [1, 0, 0, 1, 1], 2: [2, 1, 0.5, 1, 3] },
+    fn: ([x, z, w]) => op.sigmoidCrossEntropyModels(x, z, w, 'mean'),
+  },
   {
     name: 'sigmoid cross-entropy per model, sum', shapes: [[3, 4, 2], [4, 2], [4, 2]], constants: [1, 2], range: [-4, 4],
     data: { 1: [1, 0, 0, 1, 1, 1, 0, 0], 2: [2, 1, 0, 1, 3, 1, 1, 0.5] },

@@ -1,7 +1,7 @@
 // sparseLinear (src/autograd/sparse-linear.ts): finite-difference gradients in float64 on the CPU backend, the same
 // values and gradients as `linear` on the dense 0/1 matrix, and the WebGPU backend's gradients against the CPU's.
 import { describe, expect, it } from 'vitest';
-import type { Activation, Backend } from '../src/backend/backend.ts';
+import type { Activation, Backend, ModelKeys } from '../src/backend/backend.ts';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.ts';
 import * as op from '../src/autograd/ops.ts';
 import { tidy } from '../src/autograd/scope.ts';
@@ -17,7 +17,14 @@ interface Case {
   wShape: number[];
   bShape: number[] | null;
   activation: Activation;
+  /** Per-model dropout after the activation (the layer op's own). */
+  dropout?: { keys: ModelKeys; stream: number };
 }
+
+const keys = (models: number, cols: number): ModelKeys => ({
+  keep: [0.5, 1, 0.7].slice(0, models), seed: [5, 6, 7].slice(0, models), step: [1, 2, 3].slice(0, models),
+  width: [cols, cols - 1, cols].slice(0, models),
+});
 
 // Row 0 has no bits, row 1 bits 0 and 11 (the extremes), the rest ~30 %.
 const bits = randomBits(5, 12, 0.3, 21, { 0: [], 1: [0, 11] });
@@ -27,13 +34,17 @@ const cases: Case[] = [
   { name: 'one row', bits: randomBits(1, 6, 0.5, 22), wShape: [6, 2], bShape: [2], activation: 'sigmoid' },
   { name: '3 models, per-model bias', bits, wShape: [3, 12, 2], bShape: [3, 1, 2], activation: 'tanh' },
   { name: '2 models, shared bias', bits, wShape: [2, 12, 3], bShape: [3], activation: 'relu' },
+  { name: 'one model, relu + dropout (the book step)', bits, wShape: [1, 12, 3], bShape: [1, 1, 3], activation: 'relu', dropout: { keys: keys(1, 3), stream: 0 } },
+  { name: '3 models, relu + dropout, one padded', bits, wShape: [3, 12, 4], bShape: [3, 1, 4], activation: 'relu', dropout: { keys: keys(3, 4), stream: 1 } },
+  { name: '3 models, tanh + dropout', bits, wShape: [3, 12, 4], bShape: [3, 1, 4], activation: 'tanh', dropout: { keys: keys(3, 4), stream: 2 } },
+  { name: '2 models, no activation + dropout, shared bias', bits, wShape: [2, 12, 3], bShape: [3], activation: 'none', dropout: { keys: keys(2, 3), stream: 0 } },
 ];
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Σ y ⊙ R for a fixed random R, so every output's gradient path is exercised. */
 function loss(be: Backend, c: Case, x: BitRows, w: Tensor, b: Tensor | null): Tensor {
-  const y = sparseLinear(x, w, b, { activation: c.activation });
+  const y = sparseLinear(x, w, b, { activation: c.activation, dropout: c.dropout });
   return op.sum(op.mul(y, Tensor.from(be, rand(y.size, 99), y.shape)));
 }
 

@@ -3,9 +3,10 @@
  * the output's gradient to its inputs' (micrograd's layout). Shapes are rank ≤ 3; broadcasting aligns trailing axes,
  * and a broadcast input's gradient is summed back over the axes it was stretched along.
  */
-import type { Activation, BinaryOp, ModelKeys, UnaryOp } from '../backend/backend.ts';
+import type { Activation, Backend, BinaryOp, ModelDropoutSpec, ModelKeys, Storage, UnaryOp } from '../backend/backend.ts';
 import { ShapeError } from '../backend/backend.ts';
-import { Tensor, shape3 } from './tensor.ts';
+import { gradEnabled } from './scope.ts';
+import { Tensor, gradOut, shape3 } from './tensor.ts';
 
 function out(like: Tensor, storage: Tensor['storage'], shape: readonly number[]): Tensor {
   return new Tensor(like.be, storage, shape);
@@ -178,6 +179,43 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 export interface LinearOptions {
   activation?: Activation;
+  /**
+   * Per-model dropout after the activation (the output must be [models, rows, n]): its own dispatch forward, but
+   * after relu the two backward passes are one kernel (Backend.dropoutModelsReluBackward).
+   */
+  dropout?: { keys: ModelKeys; stream: number };
+}
+
+/**
+ * The activation (and dropout) of a fused layer: forward applies the dropout to the kernel's output `z` (act already
+ * applied) and returns the layer's output plus the map from its gradient to dz, the gradient before the activation.
+ */
+export function layerEpilogue(be: Backend, z: Storage, shape: readonly number[], opts: LinearOptions): { y: Storage; dz: (g: Tensor) => Tensor; dispose: () => void } {
+  const act = opts.activation ?? 'none';
+  const unit = (yStore: Storage, g: Tensor) => (act === 'none' ? g : new Tensor(be, be.unaryBackward(act, yStore, yStore, g.storage), g.shape));
+  if (!opts.dropout) return { y: z, dz: (g) => unit(z, g), dispose: () => {} };
+  if (shape.length !== 3) throw new ShapeError(`dropout in a layer needs a [models, rows, n] output, got [${shape.join(', ')}]`);
+  const spec: ModelDropoutSpec = { models: shape[0], rows: shape[1], cols: shape[2], stream: opts.dropout.stream, keys: opts.dropout.keys };
+  const y = be.dropoutModels(z, spec);
+  // relu's derivative comes from y itself; other activations need z for theirs, so it is kept until disposed.
+  const keepZ = act !== 'relu' && act !== 'none';
+  if (!keepZ) be.release(z);
+  let released = !keepZ;
+  return {
+    y,
+    dz: (g) => {
+      if (act === 'relu') return new Tensor(be, be.dropoutModelsReluBackward(y, g.storage, spec), g.shape);
+      const gd = new Tensor(be, be.dropoutModels(g.storage, spec), g.shape);
+      if (act === 'none') return gd;
+      const d = unit(z, gd);
+      gd.dispose();
+      return d;
+    },
+    dispose: () => {
+      if (!released) be.release(z);
+      released = true;
+    },
+  };
 }
 
 /**
@@ -199,11 +237,14 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, opts: LinearOptio
   if (b && b.size !== (bb ? batch : 1) * n) throw new ShapeError(`linear: bias [${b.shape.join(', ')}] does not match ${bb ? `[${batch}, 1, ${n}]` : `[${n}]`}`);
   const spec = { batch, m, k, n, batchA: xb, batchB: wb };
   const shape = xb || wb ? [batch, m, n] : [m, n];
-  const y = out(x, x.be.matmul(x.storage, W.storage, { ...spec, bias: b?.storage, batchBias: bb, activation: act }), shape);
+  const epi = layerEpilogue(x.be, x.be.matmul(x.storage, W.storage, { ...spec, bias: b?.storage, batchBias: bb, activation: act }), shape, opts);
+  const y = out(x, epi.y, shape);
   const parents = b ? [x, W, b] : [x, W];
+  if (!(gradEnabled() && parents.some((p) => p.requiresGrad))) epi.dispose();
+  else y.onDispose = epi.dispose;
   return y.record(parents, (g) => {
-    // dz = g ⊙ act'(z); relu', sigmoid' and tanh' are all functions of y, so y serves as both x and y.
-    const dz = act === 'none' ? g : out(g, g.be.unaryBackward(act, y.storage, y.storage, g.storage), g.shape);
+    // dz = g ⊙ act'(z) (after the dropout's backward); relu', sigmoid' and tanh' are functions of the activation's output.
+    const dz = epi.dz(g);
     const grads: (Tensor | null)[] = [null, null, null];
     if (x.requiresGrad) {
       // dx = dz · Wᵀ, summed over models when x was shared by them.
@@ -213,13 +254,14 @@ export function linear(x: Tensor, W: Tensor, b: Tensor | null, opts: LinearOptio
     }
     if (W.requiresGrad) {
       // dW = xᵀ · dz, summed over the batch when W was shared.
-      const dw = out(W, W.be.matmul(x.storage, dz.storage, { batch, m: k, k: m, n, transA: true, batchA: xb, batchB: xb || wb }), xb || wb ? [batch, k, n] : [k, n]);
+      const into = wb || !xb ? gradOut(W) : undefined;
+      const dw = out(W, W.be.matmul(x.storage, dz.storage, { batch, m: k, k: m, n, transA: true, batchA: xb, batchB: xb || wb, out: into }), xb || wb ? [batch, k, n] : [k, n]);
       grads[1] = wb || !xb ? dw : unbroadcast(dw, W.shape);
       if (grads[1] !== dw) dw.dispose();
     }
     if (b?.requiresGrad) {
       // db = column sums of dz, per model when b is per model.
-      const db = out(b, b.be.reduce('sum', dz.storage, bb ? batch : 1, bb ? m : batch * m, n), b.shape);
+      const db = out(b, b.be.reduce('sum', dz.storage, bb ? batch : 1, bb ? m : batch * m, n, gradOut(b)), b.shape);
       grads[2] = db;
     }
     if (dz !== g) dz.dispose();
@@ -314,20 +356,28 @@ export function dropoutModels(x: Tensor, keys: ModelKeys, stream: number): Tenso
 /**
  * One weighted sigmoid cross-entropy per model: logits [models, rows, K], labels and weights [rows, K] shared by all.
  * Returns [models]: each model's sum (or mean over its rows × K — never divided by the number of models), so a
- * member's loss and gradient are its solo run's. Backward hands each model's scalar gradient to the kernel.
+ * member's loss and gradient are its solo run's. One dispatch computes the losses and, when a gradient will be
+ * needed, dlogits for a unit gradient of each loss — what `backward(Tensor.full(…, 1))` hands back, so a training
+ * step's loss costs no backward dispatch; any other gradient scales it per model in the backward kernel.
+ * `total` ([models], kept by the caller) has the losses added into it in place: an epoch's running sum, no readback.
  */
-export function sigmoidCrossEntropyModels(logits: Tensor, labels: Tensor, weights: Tensor, reduction: 'sum' | 'mean' = 'sum'): Tensor {
-  sameBackend('sigmoidCrossEntropyModels', logits, labels, weights);
+export function sigmoidCrossEntropyModels(logits: Tensor, labels: Tensor, weights: Tensor, reduction: 'sum' | 'mean' = 'sum', opts: { total?: Tensor } = {}): Tensor {
+  sameBackend('sigmoidCrossEntropyModels', logits, labels, weights, ...(opts.total ? [opts.total] : []));
   const models = logits.shape.length === 3 ? logits.shape[0] : 1;
   const L = logits.size / models;
   for (const [n, t] of [['labels', labels], ['weights', weights]] as const) {
     if (t.size !== L) throw new ShapeError(`sigmoidCrossEntropyModels: ${n} [${t.shape.join(', ')}] do not match one model's logits [${logits.shape.slice(-2).join(', ')}]`);
   }
+  if (opts.total && opts.total.size !== models) throw new ShapeError(`sigmoidCrossEntropyModels: total [${opts.total.shape.join(', ')}] must hold one value per model (${models})`);
   const be = logits.be;
-  const e = be.sigmoidXent(logits.storage, labels.storage, weights.storage, models);
-  const y = out(logits, be.reduce(reduction, e, models, L, 1), [models]);
-  be.release(e);
+  const grad = gradEnabled() && logits.requiresGrad;
+  const r = be.sigmoidXentModels(logits.storage, labels.storage, weights.storage, { models, reduction, grad, total: opts.total?.storage });
+  const y = out(logits, r.loss, [models]);
+  // A tensor, so the step's scope frees it when backward never runs.
+  const unitGrad = r.dlogits ? out(logits, r.dlogits, logits.shape) : null;
   return y.record([logits], (g) => {
+    if (unitGrad && !unitGrad.disposed && g.fill === 1) return [unitGrad];
+    unitGrad?.dispose();
     const dl = reduction === 'mean' ? be.unary('scale', g.storage, 1 / L) : g.storage;
     const dx = out(g, be.sigmoidXentBackward(logits.storage, labels.storage, weights.storage, dl, models), logits.shape);
     if (dl !== g.storage) be.release(dl);

@@ -8,9 +8,9 @@
 import type { BitMatrix } from '../backend/bit-matrix.ts';
 import { ShapeError, type Backend } from '../backend/backend.ts';
 import type { SparseBits } from '../data/sparse-bits.ts';
-import type { LinearOptions } from './ops.ts';
-import { track, type Disposable } from './scope.ts';
-import { Tensor } from './tensor.ts';
+import { layerEpilogue, type LinearOptions } from './ops.ts';
+import { gradEnabled, track, type Disposable } from './scope.ts';
+import { Tensor, gradOut } from './tensor.ts';
 
 /** Bit rows uploaded to a backend (with their transpose). Scoped like a tensor: `tidy` releases them. */
 export class BitRows implements Disposable {
@@ -56,16 +56,25 @@ export function sparseLinear(x: BitRows, W: Tensor, b: Tensor | null, opts: Line
   if (b && b.size !== (bb ? models : 1) * n) throw new ShapeError(`sparseLinear: bias [${b.shape.join(', ')}] does not match ${bb ? `[${models}, 1, ${n}]` : `[${n}]`}`);
   const be = W.be;
   const shape = wb ? [models, x.rows, n] : [x.rows, n];
-  const y = new Tensor(be, be.bitMatmul(x.matrix, W.storage, { models, n, bias: b?.storage, batchBias: bb, activation: act }), shape);
-  return y.record(b ? [W, b] : [W], (g) => {
-    // dz = g ⊙ act'(z), from y as in `linear`.
-    const dz = act === 'none' ? g : new Tensor(be, be.unaryBackward(act, y.storage, y.storage, g.storage), g.shape);
+  const epi = layerEpilogue(be, be.bitMatmul(x.matrix, W.storage, { models, n, bias: b?.storage, batchBias: bb, activation: act }), shape, opts);
+  const y = new Tensor(be, epi.y, shape);
+  const parents = b ? [W, b] : [W];
+  if (!(gradEnabled() && parents.some((p) => p.requiresGrad))) epi.dispose();
+  else y.onDispose = epi.dispose;
+  return y.record(parents, (g) => {
+    // dz = g ⊙ act'(z) (after the dropout's backward), as in `linear`.
+    const dz = epi.dz(g);
     const grads: (Tensor | null)[] = [null, null];
-    if (W.requiresGrad) grads[0] = new Tensor(be, be.bitMatmulTransposed(x.matrix, dz.storage, { models, n }), W.shape);
-    if (b?.requiresGrad) {
-      // Column sums of dz: per model when b is per model, else over every model's rows.
-      grads[1] = new Tensor(be, bb ? be.reduce('sum', dz.storage, models, x.rows, n) : be.reduce('sum', dz.storage, 1, models * x.rows, n), b.shape);
+    // dW and a per-model bias's gradient (column sums of dz per model) come from one dispatch; a bias shared by
+    // several models sums every model's rows instead.
+    const fused = b?.requiresGrad && (bb || models === 1);
+    if (W.requiresGrad || fused) {
+      const r = be.bitMatmulGrads(x.matrix, dz.storage, { models, n, bias: !!fused, out: { dW: W.requiresGrad ? gradOut(W) : undefined, db: fused ? gradOut(b!) : undefined } });
+      if (W.requiresGrad) grads[0] = new Tensor(be, r.dW, W.shape);
+      else be.release(r.dW);
+      if (r.db) grads[1] = new Tensor(be, r.db, b!.shape);
     }
+    if (b?.requiresGrad && !fused) grads[1] = new Tensor(be, be.reduce('sum', dz.storage, 1, models * x.rows, n, gradOut(b)), b.shape);
     if (dz !== g) dz.dispose();
     return b ? grads : grads.slice(0, 1);
   });

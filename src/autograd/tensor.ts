@@ -11,6 +11,17 @@ import { gradEnabled, keep, noGrad, track, type Disposable } from './scope.ts';
 export type BackwardFn = (grad: Tensor) => (Tensor | null)[];
 
 /**
+ * During a backward pass: the leaves whose gradient an op may write straight into their `gradTarget` — each has no
+ * gradient yet and exactly one use on the tape, so nothing needs adding to what the op writes.
+ */
+let direct: Set<Tensor> | null = null;
+
+/** Where an op should write leaf t's gradient, when it may write it in place (see Tensor.gradTarget). */
+export function gradOut(t: Tensor): Storage | undefined {
+  return direct?.has(t) ? t.gradTarget! : undefined;
+}
+
+/**
  * Every op checks its inputs with `check(op)` just before it records its output, so the last name checked is the
  * op being recorded when the caller does not pass one to `record`; consumed by each `record`, so it never goes stale.
  */
@@ -33,6 +44,18 @@ export class Tensor implements Disposable {
   backwardFn: BackwardFn | null = null;
   /** The op that made this tensor on the tape ('' for a leaf, or when the op did not say), for error messages. */
   op = '';
+  /**
+   * The value of every element, when known without reading it back (a seed of ones): an op's backward may take a
+   * shortcut for it, as the training loss hands back the gradient it computed in its forward pass.
+   */
+  fill: number | null = null;
+  /**
+   * A parameter's gradient buffer (a view of its optimizer's gradient arena): ops write the gradient there when they
+   * can (`gradOut`), so one optimizer dispatch finds every parameter's gradient in one arena.
+   */
+  gradTarget: Storage | null = null;
+  /** Releases what the op that made this tensor kept for its backward (called once, by dispose). */
+  onDispose: (() => void) | null = null;
 
   constructor(readonly be: Backend, public storage: Storage, readonly shape: readonly number[], public requiresGrad = false, public name = '') {
     checkShape(`Tensor${name ? ` ${name}` : ''}`, shape);
@@ -47,6 +70,14 @@ export class Tensor implements Disposable {
     const size = shape.reduce((a, b) => a * b, 1);
     if (data.length !== size) throw new Error(`Tensor.from: ${data.length} values for shape [${shape.join(', ')}] (${size} elements)`);
     return new Tensor(be, be.upload(data), shape, requiresGrad);
+  }
+
+  /** Every element `value`, with `fill` set. */
+  static full(be: Backend, shape: readonly number[], value: number): Tensor {
+    checkShape('Tensor.full', shape);
+    const t = new Tensor(be, be.upload(new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(value)), shape);
+    t.fill = value;
+    return t;
   }
 
   static zeros(be: Backend, shape: readonly number[], requiresGrad = false): Tensor {
@@ -81,6 +112,8 @@ export class Tensor implements Disposable {
     if (size !== this.size) throw new Error(`reshape: [${this.shape.join(', ')}] has ${this.size} elements, [${shape.join(', ')}] needs ${size}`);
     if (shape.length === this.shape.length && shape.every((d, i) => d === this.shape[i])) return this;
     const t = new Tensor(this.be, this.storage, shape);
+    t.onDispose = this.onDispose;
+    this.onDispose = null;
     this.disposed = true;
     return t;
   }
@@ -95,6 +128,8 @@ export class Tensor implements Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.be.release(this.storage);
+    this.onDispose?.();
+    this.onDispose = null;
     // The tape links go (they would pin their buffers' owners), but `op` and `requiresGrad` stay so that a
     // backward() reaching this tensor can say what was cut.
     this.parents = [];
@@ -112,9 +147,20 @@ export class Tensor implements Disposable {
     checkedBy = '';
     if (!seed && this.size !== 1) throw new Error(`backward: the output has shape [${this.shape.join(', ')}]; pass a seed gradient or reduce it to a scalar first`);
     const order = topoSort(this);
+    const uses = new Map<Tensor, number>();
+    for (const t of order) for (const p of t.parents) if (p.requiresGrad) uses.set(p, (uses.get(p) ?? 0) + 1);
+    direct = new Set(order.filter((t) => t.isLeaf && t.gradTarget && !t.grad && uses.get(t) === 1));
+    try {
+      this.propagate(order, seed);
+    } finally {
+      direct = null;
+    }
+  }
+
+  private propagate(order: Tensor[], seed: Tensor | undefined): void {
     noGrad(() => {
       const grads = new Map<Tensor, Tensor>();
-      grads.set(this, seed ?? new Tensor(this.be, this.be.upload(new Float32Array(this.size).fill(1)), this.shape));
+      grads.set(this, seed ?? Tensor.full(this.be, this.shape, 1));
       for (let i = order.length - 1; i >= 0; i--) {
         const node = order[i];
         const g = grads.get(node);

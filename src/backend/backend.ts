@@ -37,6 +37,8 @@ export interface MatmulSpec {
   bias?: Storage;
   batchBias?: boolean;
   activation?: Activation;
+  /** Where C goes (a parameter's gradient buffer, see `arena`); a new buffer when absent. */
+  out?: Storage;
 }
 
 /** y = act(X·W + b) for a bit matrix X [rows, cols] shared by `models` weight sets W [models, cols, n]. */
@@ -47,6 +49,27 @@ export interface BitMatmulSpec {
   bias?: Storage;
   batchBias?: boolean;
   activation?: Activation;
+}
+
+/** The weight (and bias) gradients of bitMatmul: dW = Xᵀ·dz [models, cols, n] and db = column sums [models, n]. */
+export interface BitGradSpec {
+  models: number;
+  n: number;
+  /** Also the bias gradient, in the same dispatch. */
+  bias: boolean;
+  /** Where dW and db go (parameters' gradient buffers); new buffers when absent. */
+  out?: { dW?: Storage; db?: Storage };
+}
+
+/** Each model's weighted sigmoid cross-entropy over its L = logits / models elements, as a training step needs it. */
+export interface XentModelsSpec {
+  models: number;
+  /** 'sum' over the L elements, or 'mean' (÷ L). */
+  reduction: 'sum' | 'mean';
+  /** Also dlogits for a unit gradient of each model's loss. */
+  grad: boolean;
+  /** [models]: the loss is added into it in place (a running sum over an epoch's steps). */
+  total?: Storage;
 }
 
 export interface DropoutSpec {
@@ -94,6 +117,11 @@ export interface ModelOptimSpec {
   beta1: number;
   beta2: number;
   eps: number;
+  /**
+   * p, g, m and v are arenas laid out alike (Backend.arena), and each segment is one [models, per] tensor at that
+   * element offset: one dispatch updates them all.
+   */
+  segments?: { offset: number; length: number }[];
 }
 
 export interface AdamSpec {
@@ -117,6 +145,14 @@ export interface Backend {
   /** Reads several buffers at one sync point (one submit, one wait). */
   readMany(s: Storage[]): Promise<(Float32Array | Float64Array)[]>;
   release(s: Storage): void;
+  /**
+   * One zeroed allocation holding tensors of these lengths (each at an offset the device can bind): `whole` owns it,
+   * the views are the tensors' storages (releasing a view does nothing). A model's parameters, gradients and moments
+   * each live in one, so one optimizer dispatch serves them all (ModelOptimSpec.segments).
+   */
+  arena(lengths: number[]): { whole: Storage; views: Storage[] };
+  /** The arena these views belong to and their element offsets in it, or null when they are not views of one arena. */
+  arenaLayout(views: Storage[]): { whole: Storage; offsets: number[] } | null;
   /** Submits recorded work without waiting (no-op on the CPU). */
   flush(): void;
 
@@ -128,13 +164,15 @@ export interface Backend {
   bitMatmul(x: BitMatrix, w: Storage, spec: BitMatmulSpec): Storage;
   /** Xᵀ·dz per model: [models, cols, n] from dz [models, rows, n] (the weight gradient of bitMatmul). */
   bitMatmulTransposed(x: BitMatrix, dz: Storage, spec: { models: number; n: number }): Storage;
+  /** bitMatmul's parameter gradients from dz [models, rows, n] in one dispatch (see BitGradSpec). */
+  bitMatmulGrads(x: BitMatrix, dz: Storage, spec: BitGradSpec): { dW: Storage; db: Storage | null };
   unary(op: UnaryOp, x: Storage, alpha?: number): Storage;
   /** dx = dy · f'(x), with y = f(x) given so ops whose derivative is cheaper from y use it. */
   unaryBackward(op: UnaryOp, x: Storage, y: Storage, dy: Storage, alpha?: number): Storage;
   /** out[b,r,c] = a[b,r,c] op b[b,r,c] with broadcasting of size-1 axes. */
   binary(op: BinaryOp, a: Storage, aShape: Shape3, b: Storage, bShape: Shape3): Storage;
   /** x viewed as [outer, axis, inner] → [outer, inner]. */
-  reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number): Storage;
+  reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number, out?: Storage): Storage;
   /**
    * Elementwise w · (max(x,0) − x·z + log(1+e^−|x|)): sigmoid cross-entropy from logits, stable for any x. With
    * `models` > 1 the logits are [models, L] and labels and weights [L], shared by every model.
@@ -145,11 +183,18 @@ export interface Backend {
    * sum), or one for all.
    */
   sigmoidXentBackward(logits: Storage, labels: Storage, weights: Storage, dloss: Storage, models?: number): Storage;
+  /**
+   * Each model's loss [models] (see XentModelsSpec) in one dispatch, and with `grad` dlogits = s · w · (σ(x) − z),
+   * s = 1 or 1/L: the gradient that a seed of ones gives.
+   */
+  sigmoidXentModels(logits: Storage, labels: Storage, weights: Storage, spec: XentModelsSpec): { loss: Storage; dlogits: Storage | null };
   /** y = mask · x / keep with the Philox mask of (seed, step, stream, element); backward is the same call on dy. */
   dropout(x: Storage, spec: DropoutSpec): Storage;
 
   /** Per-model dropout (see ModelDropoutSpec); backward is the same call on dy. */
   dropoutModels(x: Storage, spec: ModelDropoutSpec): Storage;
+  /** The backward of relu then dropoutModels from the dropout's output y: da = dy / keep where y > 0, else 0. */
+  dropoutModelsReluBackward(y: Storage, dy: Storage, spec: ModelDropoutSpec): Storage;
   /** In place, per-model learning rates, steps and frozen flags (see ModelOptimSpec); v is unused by sgd/momentum. */
   optimModels(p: Storage, g: Storage, m: Storage | null, v: Storage | null, spec: ModelOptimSpec): void;
   /** Overwrites data.length elements of s from `offset` (after the work recorded so far that uses s). */
@@ -280,7 +325,14 @@ export function checkModelDropout(x: Storage, s: ModelDropoutSpec): void {
 export function checkModelOptim(p: Storage, g: Storage, m: Storage | null, v: Storage | null, s: ModelOptimSpec): number {
   const op = `${s.kind} (per model)`;
   checkSize(op, 'models', s.models);
-  if (p.length % s.models !== 0) throw new ShapeError(`${op}: ${p.length} parameters do not split into ${s.models} models`);
+  let end = 0;
+  for (const [k, seg] of (s.segments ?? []).entries()) {
+    if (!Number.isInteger(seg.offset) || seg.offset < end || seg.offset % 4 !== 0) throw new RangeError(`${op}: segment ${k} starts at ${seg.offset}; segments must be in order, apart, and start at multiples of 4`);
+    if (seg.length % s.models !== 0) throw new ShapeError(`${op}: segment ${k} has ${seg.length} parameters, which do not split into ${s.models} models`);
+    end = seg.offset + seg.length;
+  }
+  if (end > p.length) throw new ShapeError(`${op}: the segments reach element ${end} of an arena of ${p.length}`);
+  if (!s.segments && p.length % s.models !== 0) throw new ShapeError(`${op}: ${p.length} parameters do not split into ${s.models} models`);
   checkLength(op, 'gradient', g, p.length);
   if (s.kind !== 'sgd') {
     if (!m) throw new ShapeError(`${op}: needs its first moment / velocity buffer`);
@@ -294,7 +346,7 @@ export function checkModelOptim(p: Storage, g: Storage, m: Storage | null, v: St
   for (let i = 0; i < s.models; i++) {
     if (!Number.isInteger(s.t[i]) || s.t[i] < 0) throw new RangeError(`${op}: step of model ${i} must be an integer ≥ 0 (0 = frozen), got ${s.t[i]}`);
   }
-  return p.length / s.models;
+  return s.segments ? 0 : p.length / s.models;
 }
 
 /** Per-model learning rate and bias corrections [lr, bc1, bc2, active] × models, computed once on the host. */
@@ -316,6 +368,23 @@ export function xentDlossMode(op: string, logits: Storage, dloss: Storage, model
   if (dloss.length === 1) return 0;
   if (dloss.length === models) return 2;
   throw new ShapeError(`${op}: dloss has ${dloss.length} elements; expected 1, ${models} (one per model) or ${logits.length} (one per logit)`);
+}
+
+/** Element offsets of tensors of these lengths laid back to back, each starting at a multiple of `align`. */
+export function arenaOffsets(lengths: number[], align: number): number[] {
+  let at = 0;
+  return lengths.map((n) => {
+    checkSize('arena', 'length', n);
+    const o = at;
+    at = Math.ceil((o + n) / align) * align;
+    return o;
+  });
+}
+
+/** Checks an optional output buffer's length (a gradient target); returns it. */
+export function checkOut(op: string, out: Storage | undefined, length: number): Storage | undefined {
+  if (out && out.length !== length) throw new ShapeError(`${op}: the output buffer has ${out.length} elements, expected ${length}`);
+  return out;
 }
 
 /** Checks sigmoidXent's operands: logits [models, L], labels and weights [L]; returns L. */

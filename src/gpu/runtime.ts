@@ -74,7 +74,7 @@ export class GpuRuntime {
    * Records one dispatch. `buffers` bind in order at bindings 1.. (binding 0 is the uniform block), and `workgroups`
    * is the total count: it is folded into x and y so no dimension exceeds 65,535; kernels linearize it back.
    */
-  dispatch(shader: string, entry: string, constants: Constants, uniforms: ArrayBuffer, buffers: GPUBuffer[], workgroups: number): void {
+  dispatch(shader: string, entry: string, constants: Constants, uniforms: ArrayBuffer, buffers: (GPUBuffer | GPUBufferBinding)[], workgroups: number): void {
     if (this.lost) throw new GpuError(this.lost);
     if (workgroups === 0) return;
     if (uniforms.byteLength > UNIFORM_SLOT) throw new GpuError(`uniform block of ${shader}.wgsl:${entry} is ${uniforms.byteLength} bytes > ${UNIFORM_SLOT}`);
@@ -84,7 +84,7 @@ export class GpuRuntime {
     const offset = this.slots++ * UNIFORM_SLOT;
     new Uint8Array(this.arena, offset, uniforms.byteLength).set(new Uint8Array(uniforms));
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: this.uniformBuffer!, offset, size: UNIFORM_SLOT } }];
-    buffers.forEach((buffer, i) => entries.push({ binding: i + 1, resource: { buffer } }));
+    buffers.forEach((b, i) => entries.push({ binding: i + 1, resource: 'buffer' in b ? b : { buffer: b } }));
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label: `${shader}.wgsl:${entry}` });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -127,13 +127,13 @@ export class GpuRuntime {
   }
 
   /** Reads several buffers with one submit; resolves after the GPU finished everything recorded before. */
-  async read(bufs: { buffer: GPUBuffer; bytes: number }[]): Promise<ArrayBuffer[]> {
+  async read(bufs: { buffer: GPUBuffer; bytes: number; offset?: number }[]): Promise<ArrayBuffer[]> {
     this.endPass();
     const enc = this.encoderOrNew();
-    const staging = bufs.map(({ buffer, bytes }) => {
+    const staging = bufs.map(({ buffer, bytes, offset }) => {
       const size = Math.max(4, Math.ceil(bytes / 4) * 4);
       const s = this.pool.acquire(size, 0x01 /* MAP_READ */ | 0x08 /* COPY_DST */, 'readback');
-      enc.copyBufferToBuffer(buffer, 0, s, 0, size);
+      enc.copyBufferToBuffer(buffer, offset ?? 0, s, 0, size);
       return s;
     });
     this.flush();

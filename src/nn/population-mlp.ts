@@ -8,11 +8,11 @@
  * Model m is drawn exactly as the solo Mlp with its seed draws (one Rng, layer by layer, W then b, at its real
  * width) and scattered into the padded layout, so a member is the same network as its solo run.
  */
-import { dropoutModels, linear } from '../autograd/ops.ts';
+import { linear } from '../autograd/ops.ts';
 import { keep } from '../autograd/scope.ts';
 import { BitRows, sparseLinear } from '../autograd/sparse-linear.ts';
 import { Tensor } from '../autograd/tensor.ts';
-import type { Activation, Backend, ModelKeys } from '../backend/backend.ts';
+import type { Activation, Backend, ModelKeys, Storage } from '../backend/backend.ts';
 import { Rng } from '../random/rng.ts';
 import { initBias, initWeights, type Init } from './init.ts';
 
@@ -53,6 +53,9 @@ export class PopulationMlp {
   readonly steps: Uint32Array;
   /** Models whose dropout steps advance on the next training forward (frozen ones do not). */
   readonly active: Uint8Array;
+  /** The one allocation holding every parameter. */
+  private readonly arena: Storage;
+  private disposed = false;
 
   constructor(readonly be: Backend, readonly cfg: PopulationMlpConfig) {
     const { inputs, outputs, nLayers, members } = cfg;
@@ -66,14 +69,17 @@ export class PopulationMlp {
     this.active = new Uint8Array(this.models).fill(1);
     const H = this.width, M = this.models;
     const widthOf = (m: number) => this.members[m].width;
-    for (let l = 0; l <= nLayers; l++) {
+    // Every parameter in one arena (W1, b1, W2, …): the optimizer then updates them all in one dispatch.
+    const dims = Array.from({ length: nLayers + 1 }, (_, l) => [l === 0 ? inputs : H, l === nLayers ? outputs : H]);
+    const arena = be.arena(dims.flatMap(([rowsIn, colsOut]) => [M * rowsIn * colsOut, M * colsOut]));
+    this.arena = arena.whole;
+    dims.forEach(([rowsIn, colsOut], l) => {
       const fanIn = l === 0 ? () => inputs : widthOf;
       const fanOut = l === nLayers ? () => outputs : widthOf;
-      const rowsIn = l === 0 ? inputs : H, colsOut = l === nLayers ? outputs : H;
-      const W = keep(new Tensor(be, be.zeros(M * rowsIn * colsOut), [M, rowsIn, colsOut], true, `W${l + 1}`));
-      const b = keep(new Tensor(be, be.zeros(M * colsOut), [M, 1, colsOut], true, `b${l + 1}`));
+      const W = keep(new Tensor(be, arena.views[2 * l], [M, rowsIn, colsOut], true, `W${l + 1}`));
+      const b = keep(new Tensor(be, arena.views[2 * l + 1], [M, 1, colsOut], true, `b${l + 1}`));
       this.layers.push({ W, b, fanIn, fanOut });
-    }
+    });
     for (let m = 0; m < M; m++) this.writeInit(m);
   }
 
@@ -116,9 +122,10 @@ export class PopulationMlp {
     const keys = this.training && this.needsDropout() ? this.dropoutKeys() : null;
     let h: Tensor | null = null;
     this.layers.forEach(({ W, b }, l) => {
-      const act = l < this.cfg.nLayers ? hiddenAct : 'none';
-      const next: Tensor = h ? linear(h, W, b, { activation: act }) : x instanceof BitRows ? sparseLinear(x, W, b, { activation: act }) : linear(x, W, b, { activation: act });
-      h = keys && l < this.cfg.nLayers ? dropoutModels(next, keys, l) : next;
+      const hidden = l < this.cfg.nLayers;
+      // A hidden layer's dropout is part of the layer op: after relu its backward shares the activation's kernel.
+      const opts = { activation: hidden ? hiddenAct : 'none' as const, dropout: keys && hidden ? { keys, stream: l } : undefined };
+      h = h ? linear(h, W, b, opts) : x instanceof BitRows ? sparseLinear(x, W, b, opts) : linear(x, W, b, opts);
     });
     if (keys) for (let m = 0; m < this.models; m++) if (this.active[m]) this.steps[m]++;
     return h!;
@@ -166,5 +173,7 @@ export class PopulationMlp {
       p.grad?.dispose();
       p.dispose();
     }
+    if (!this.disposed) this.be.release(this.arena);
+    this.disposed = true;
   }
 }

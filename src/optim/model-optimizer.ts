@@ -3,11 +3,14 @@
  * own learning rate, its own step count (Adam's bias correction) and can be frozen — a pruned, finished or failed
  * trial keeps its weights and moments while the others train on in the same dispatches. A slot can be reset for a
  * new member (moments zeroed, step count back to 0), which is how a pruned trial's slot is refilled.
- * One `optimModels` dispatch per parameter tensor, all sharing one per-step table (src/backend: ModelOptimSpec).
+ * When the parameters are the views of one arena in order (PopulationMlp allocates them so), their gradients and
+ * moments get arenas laid out alike and the ops write each gradient into its place (Tensor.gradTarget): one
+ * `optimModels` dispatch then updates every parameter of every model. Otherwise one dispatch per parameter tensor,
+ * all sharing one per-step table (src/backend: ModelOptimSpec).
  */
 import { keep } from '../autograd/scope.ts';
 import { Tensor } from '../autograd/tensor.ts';
-import type { ModelOptimSpec } from '../backend/backend.ts';
+import type { ModelOptimSpec, Storage } from '../backend/backend.ts';
 import { missingGradientGuard, type MissingGradPolicy } from './missing-grad.ts';
 
 export interface ModelOptimizerOptions {
@@ -34,6 +37,9 @@ export class ModelOptimizer {
   private readonly beta2: number;
   private readonly eps: number;
   private readonly guard: (params: readonly Tensor[]) => void;
+  /** The arenas of the one-dispatch step (parameters, gradients, moments) and the tensors' places in them. */
+  private readonly flat: { p: Storage; g: Storage; m: Storage | null; v: Storage | null; segments: { offset: number; length: number }[] } | null = null;
+  private readonly owned: Storage[] = [];
 
   constructor(readonly params: Tensor[], readonly models: number, opts: ModelOptimizerOptions) {
     this.kind = opts.kind ?? 'adam';
@@ -50,7 +56,22 @@ export class ModelOptimizer {
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     const nSlots = this.kind === 'adam' ? 2 : this.kind === 'momentum' ? 1 : 0;
-    this.slots = params.map((p) => Array.from({ length: nSlots }, () => keep(Tensor.zeros(p.be, p.shape))));
+    const be = params[0]?.be;
+    const layout = be?.arenaLayout(params.map((p) => p.storage));
+    const lengths = params.map((p) => p.size);
+    const grads = layout ? be.arena(lengths) : null;
+    // Only when the parameters fill their arena in order does a gradient arena built from their sizes line up with it.
+    const lined = grads && layout!.whole.length === grads.whole.length && be.arenaLayout(grads.views)!.offsets.every((o, i) => o === layout!.offsets[i]);
+    if (grads && lined) {
+      const moments = Array.from({ length: nSlots }, () => be.arena(lengths));
+      this.owned.push(grads.whole, ...moments.map((a) => a.whole));
+      params.forEach((p, i) => (p.gradTarget = grads.views[i]));
+      this.slots = params.map((p, i) => moments.map((a) => keep(new Tensor(be, a.views[i], p.shape))));
+      this.flat = { p: layout!.whole, g: grads.whole, m: moments[0]?.whole ?? null, v: moments[1]?.whole ?? null, segments: lengths.map((length, i) => ({ offset: layout!.offsets[i], length })) };
+    } else {
+      if (grads) be.release(grads.whole);
+      this.slots = params.map((p) => Array.from({ length: nSlots }, () => keep(Tensor.zeros(p.be, p.shape))));
+    }
     this.guard = missingGradientGuard(opts.missingGradients ?? 'error');
   }
 
@@ -61,6 +82,12 @@ export class ModelOptimizer {
     for (let m = 0; m < this.models; m++) if (this.active[m]) t[m] = ++this.steps[m];
     if (!t.some((v) => v > 0)) return;
     const spec: ModelOptimSpec = { kind: this.kind, models: this.models, lr: this.lr, t, beta1: this.beta1, beta2: this.beta2, eps: this.eps };
+    const f = this.flat;
+    if (f && this.params.every((p) => p.grad?.storage === p.gradTarget)) {
+      for (const p of this.params) p.check('optimizer step');
+      this.params[0].be.optimModels(f.p, f.g, f.m, f.v, { ...spec, segments: f.segments });
+      return;
+    }
     this.params.forEach((p, i) => {
       if (!p.grad) return;
       p.check('optimizer step');
@@ -97,5 +124,7 @@ export class ModelOptimizer {
   dispose(): void {
     for (const s of this.slots.flat()) s.dispose();
     this.slots.length = 0;
+    if (this.flat) for (const p of this.params) p.gradTarget = null;
+    for (const a of this.owned.splice(0)) this.params[0].be.release(a);
   }
 }

@@ -10,7 +10,7 @@
  * Data order: the book's file order, or a shuffle per epoch from `dataSeed` — a seed of its own, separate from each
  * model's init and dropout seed, so a solo run with the same data seed sees a member's batches.
  */
-import { add, sigmoidCrossEntropyModels } from '../autograd/ops.ts';
+import { sigmoidCrossEntropyModels } from '../autograd/ops.ts';
 import { keep, tidy } from '../autograd/scope.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { Backend } from '../backend/backend.ts';
@@ -86,7 +86,7 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
     this.epochsDone = new Uint32Array(this.models);
     this.lossCurves = Array.from({ length: this.models }, () => []);
     this.reasons = Array.from({ length: this.models }, () => null);
-    this.ones = keep(Tensor.from(be, new Float32Array(this.models).fill(1), [this.models]));
+    this.ones = keep(Tensor.full(be, [this.models], 1));
   }
 
   running(): number {
@@ -128,23 +128,20 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
     const batches = minibatches(this.data.rows, batchSize, { shuffle, seed: dataSeed, epoch: this.epochCount });
     this.epochCount++;
     this.net.train(true);
-    let total: Tensor | null = null;
+    // Each model's summed loss stays on the device (the loss kernel adds into it) and is read once, at the end.
+    const total = keep(Tensor.zeros(this.be, [this.models]));
     const K = this.data.outputs;
     for (const idx of batches) {
-      const next: Tensor = tidy(() => {
+      tidy(() => {
         this.opt.zeroGrad();
         const y = Tensor.from(this.be, gatherRows(this.data.labels, K, idx), [idx.length, K]);
         const w = Tensor.from(this.be, gatherRows(this.data.weights, K, idx), [idx.length, K]);
-        const l = sigmoidCrossEntropyModels(this.net.forward(this.data.input(idx)), y, w, reduction);
-        l.backward(this.ones);
+        sigmoidCrossEntropyModels(this.net.forward(this.data.input(idx)), y, w, reduction, { total }).backward(this.ones);
         this.opt.step();
-        return total ? add(total, l) : l;
       });
-      total?.dispose();
-      total = keep(next);
     }
-    const sums = await total!.data();
-    total!.dispose();
+    const sums = await total.data();
+    total.dispose();
     const failed: number[] = [], finished: number[] = [];
     for (const m of trained) {
       const perExample = reduction === 'sum' ? sums[m] / this.data.rows : sums[m] / batches.length;

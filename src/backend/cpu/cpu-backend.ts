@@ -3,9 +3,9 @@
  * oracle and the fallback without an adapter); in float64 it is the ground truth for finite-difference gradient checks.
  */
 import {
-  checkBinary, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkMatmul, checkModelDropout, checkModelOptim, checkReduce,
-  checkSize, checkXent, optimTable, xentDlossMode, type AdamSpec, type Backend, type BinaryOp, type BitMatmulSpec, type DropoutSpec,
-  type MatmulSpec, type ModelDropoutSpec, type ModelOptimSpec, type ReduceOp, type Shape3, type Storage, type UnaryOp,
+  arenaOffsets, checkBinary, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkOut, checkMatmul, checkModelDropout, checkModelOptim, checkReduce,
+  checkSize, checkXent, optimTable, xentDlossMode, type AdamSpec, type Backend, type BinaryOp, type BitGradSpec, type BitMatmulSpec, type DropoutSpec,
+  type MatmulSpec, type ModelDropoutSpec, type ModelOptimSpec, type ReduceOp, type Shape3, type Storage, type UnaryOp, type XentModelsSpec,
 } from '../backend.ts';
 import { bitCsr, type BitMatrix } from '../bit-matrix.ts';
 import { CpuBitMatrix, bitMatmulCpu, bitMatmulTransposedCpu } from './bit-matmul.ts';
@@ -29,9 +29,17 @@ export class CpuBackend implements Backend {
     return new CpuStorage(this.dtype === 'f64' ? new Float64Array(n) : new Float32Array(n));
   }
 
+  /** `out` when given (checked), else a new buffer. */
+  private target(out: Storage | undefined, length: number, op: string): CpuStorage {
+    if (!out) return this.alloc(length);
+    checkOut(op, out, length);
+    this.d(out, op);
+    return out as CpuStorage;
+  }
+
   private d(s: Storage, op: string): Floats {
     if (!(s instanceof CpuStorage)) throw new TypeError(`${op}: storage belongs to another backend`);
-    if (s.released) throw new Error(`${op}: storage was released`);
+    if (s.gone) throw new Error(`${op}: storage was released`);
     return s.data;
   }
 
@@ -66,15 +74,27 @@ export class CpuBackend implements Backend {
   release(s: Storage): void {
     const c = s as CpuStorage;
     if (c.released) throw new Error('release: storage released twice');
-    if ([...this.scalars.values()].includes(c)) return;
+    if (c.arena || [...this.scalars.values()].includes(c)) return;
     c.released = true;
     this.live--;
   }
 
   flush(): void {}
 
+  arena(lengths: number[]): { whole: Storage; views: Storage[] } {
+    const offsets = arenaOffsets(lengths, 4);
+    const whole = this.alloc(offsets.length ? offsets.at(-1)! + lengths.at(-1)! : 0);
+    return { whole, views: lengths.map((n, i) => new CpuStorage(whole.data.subarray(offsets[i], offsets[i] + n), whole)) };
+  }
+
+  arenaLayout(views: Storage[]): { whole: Storage; offsets: number[] } | null {
+    const cs = views.filter((v): v is CpuStorage => v instanceof CpuStorage && v.arena !== null);
+    if (cs.length !== views.length || cs.length === 0 || cs.some((v) => v.arena !== cs[0].arena)) return null;
+    return { whole: cs[0].arena!, offsets: cs.map((v) => v.data.byteOffset / v.data.BYTES_PER_ELEMENT - cs[0].arena!.data.byteOffset / v.data.BYTES_PER_ELEMENT) };
+  }
+
   matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage {
-    const out = this.alloc(checkMatmul(a, b, spec));
+    const out = this.target(spec.out, checkMatmul(a, b, spec), 'matmul');
     matmulCpu(this.d(a, 'matmul'), this.d(b, 'matmul'), spec.bias ? this.d(spec.bias, 'matmul') : null, spec, out.data);
     return out;
   }
@@ -95,10 +115,18 @@ export class CpuBackend implements Backend {
   }
 
   bitMatmulTransposed(x: BitMatrix, dz: Storage, spec: { models: number; n: number }): Storage {
-    const bits = this.bits(x, 'bitMatmulTransposed');
-    const out = this.alloc(checkBitMatmulTransposed(bits, dz, spec));
-    bitMatmulTransposedCpu(bits.csr, this.d(dz, 'bitMatmulTransposed'), spec.models, spec.n, out.data);
-    return out;
+    return this.bitMatmulGrads(x, dz, { ...spec, bias: false }).dW;
+  }
+
+  bitMatmulGrads(x: BitMatrix, dz: Storage, spec: BitGradSpec): { dW: Storage; db: Storage | null } {
+    const bits = this.bits(x, 'bitMatmulGrads');
+    const dW = this.target(spec.out?.dW, checkBitMatmulTransposed(bits, dz, spec), 'bitMatmulGrads dW');
+    const dzd = this.d(dz, 'bitMatmulGrads');
+    bitMatmulTransposedCpu(bits.csr, dzd, spec.models, spec.n, dW.data);
+    if (!spec.bias) return { dW, db: null };
+    const db = this.target(spec.out?.db, spec.models * spec.n, 'bitMatmulGrads db');
+    columnSums(dzd, spec.models, bits.rows, spec.n, db.data);
+    return { dW, db };
   }
 
   private bits(x: BitMatrix, op: string): CpuBitMatrix {
@@ -130,10 +158,10 @@ export class CpuBackend implements Backend {
     return out;
   }
 
-  reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number): Storage {
+  reduce(op: ReduceOp, x: Storage, outer: number, axis: number, inner: number, into?: Storage): Storage {
     checkReduce(op, x, outer, axis, inner);
     const xd = this.d(x, op);
-    const out = this.alloc(outer * inner);
+    const out = this.target(into, outer * inner, op);
     const scale = op === 'mean' ? 1 / axis : 1;
     for (let o = 0; o < outer; o++)
       for (let i = 0; i < inner; i++) {
@@ -167,6 +195,34 @@ export class CpuBackend implements Backend {
     return out;
   }
 
+  sigmoidXentModels(logits: Storage, labels: Storage, weights: Storage, spec: XentModelsSpec): { loss: Storage; dlogits: Storage | null } {
+    const L = checkXent('sigmoidXentModels', logits, labels, weights, spec.models);
+    const x = this.d(logits, 'sigmoidXentModels'), z = this.d(labels, 'sigmoidXentModels'), w = this.d(weights, 'sigmoidXentModels');
+    const total = spec.total ? this.d(spec.total, 'sigmoidXentModels total') : null;
+    if (spec.total) checkLength('sigmoidXentModels', 'total', spec.total, spec.models);
+    const loss = this.alloc(spec.models);
+    const dlogits = spec.grad ? this.alloc(x.length) : null;
+    // The gradient's scale in the backend's precision, as the old two-kernel path held it (a stored 1/L).
+    const scale = this.round(spec.reduction === 'mean' ? 1 / L : 1);
+    const e = this.dtype === 'f64' ? new Float64Array(L) : new Float32Array(L);
+    for (let m = 0; m < spec.models; m++) {
+      for (let j = 0; j < L; j++) {
+        const v = x[m * L + j];
+        e[j] = w[j] * (Math.max(v, 0) - v * z[j] + Math.log1p(Math.exp(-Math.abs(v))));
+        if (dlogits) dlogits.data[m * L + j] = scale * w[j] * (sigmoid(v) - z[j]);
+      }
+      let s = 0;
+      for (let j = 0; j < L; j++) s += e[j];
+      loss.data[m] = s * (spec.reduction === 'mean' ? 1 / L : 1);
+      if (total) total[m] += loss.data[m];
+    }
+    return { loss, dlogits };
+  }
+
+  private round(v: number): number {
+    return this.dtype === 'f64' ? v : Math.fround(v);
+  }
+
   dropout(x: Storage, spec: DropoutSpec): Storage {
     checkDropout(spec);
     const xd = this.d(x, 'dropout');
@@ -193,24 +249,37 @@ export class CpuBackend implements Backend {
     return out;
   }
 
+  dropoutModelsReluBackward(y: Storage, dy: Storage, spec: ModelDropoutSpec): Storage {
+    checkModelDropout(y, spec);
+    checkLength('dropoutModels relu backward', 'dy', dy, y.length);
+    const yd = this.d(y, 'dropoutModels relu backward'), g = this.d(dy, 'dropoutModels relu backward');
+    const out = this.alloc(yd.length);
+    const per = spec.rows * spec.cols;
+    for (let i = 0; i < yd.length; i++) out.data[i] = yd[i] > 0 ? g[i] / spec.keys.keep[Math.floor(i / per)] : 0;
+    return out;
+  }
+
   optimModels(p: Storage, g: Storage, m: Storage | null, v: Storage | null, spec: ModelOptimSpec): void {
     const per = checkModelOptim(p, g, m, v, spec);
     const table = optimTable(spec);
     const pd = this.d(p, spec.kind), gd = this.d(g, spec.kind);
     const md = m ? this.d(m, spec.kind) : null, vd = v ? this.d(v, spec.kind) : null;
     const { beta1, beta2, eps } = spec;
-    for (let k = 0; k < spec.models; k++) {
-      const [lr, bc1, bc2, active] = table.subarray(4 * k, 4 * k + 4);
-      if (!active) continue;
-      for (let i = k * per; i < (k + 1) * per; i++) {
-        if (spec.kind === 'sgd') pd[i] -= lr * gd[i];
-        else if (spec.kind === 'momentum') {
-          md![i] = beta1 * md![i] + gd[i];
-          pd[i] -= lr * md![i];
-        } else {
-          md![i] = beta1 * md![i] + (1 - beta1) * gd[i];
-          vd![i] = beta2 * vd![i] + (1 - beta2) * gd[i] * gd[i];
-          pd[i] -= (lr * (md![i] / bc1)) / (Math.sqrt(vd![i] / bc2) + eps);
+    for (const seg of spec.segments ?? [{ offset: 0, length: p.length }]) {
+      const segPer = spec.segments ? seg.length / spec.models : per;
+      for (let k = 0; k < spec.models; k++) {
+        const [lr, bc1, bc2, active] = table.subarray(4 * k, 4 * k + 4);
+        if (!active) continue;
+        for (let i = seg.offset + k * segPer; i < seg.offset + (k + 1) * segPer; i++) {
+          if (spec.kind === 'sgd') pd[i] -= lr * gd[i];
+          else if (spec.kind === 'momentum') {
+            md![i] = beta1 * md![i] + gd[i];
+            pd[i] -= lr * md![i];
+          } else {
+            md![i] = beta1 * md![i] + (1 - beta1) * gd[i];
+            vd![i] = beta2 * vd![i] + (1 - beta2) * gd[i] * gd[i];
+            pd[i] -= (lr * (md![i] / bc1)) / (Math.sqrt(vd![i] / bc2) + eps);
+          }
         }
       }
     }
@@ -256,4 +325,14 @@ export function checkDropout(s: DropoutSpec): void {
   for (const k of ['seed', 'step', 'stream'] as const) {
     if (!Number.isInteger(s[k]) || s[k] < 0 || s[k] > 0xffffffff) throw new RangeError(`dropout: ${k} must be an integer in [0, 2^32), got ${s[k]}`);
   }
+}
+
+/** out[m, c] = Σ_r dz[m, r, c], rows ascending (the bias gradient). */
+function columnSums(dz: Floats, models: number, rows: number, n: number, out: Floats): void {
+  for (let m = 0; m < models; m++)
+    for (let c = 0; c < n; c++) {
+      let s = 0;
+      for (let r = 0; r < rows; r++) s += dz[(m * rows + r) * n + c];
+      out[m * n + c] = s;
+    }
 }

@@ -5,7 +5,11 @@ export type Floats = Float32Array | Float64Array;
 
 export class CpuStorage implements Storage {
   released = false;
-  constructor(readonly data: Floats) {}
+  /** A view's arena (see Backend.arena): the view shares its floats and lives as long as it does. */
+  constructor(readonly data: Floats, readonly arena: CpuStorage | null = null) {}
+  get gone(): boolean {
+    return this.released || (this.arena?.released ?? false);
+  }
   get length(): number {
     return this.data.length;
   }
