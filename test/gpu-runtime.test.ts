@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { BufferPool, bucketBytes } from '../src/gpu/buffer-pool.ts';
 import { registerShader, shaderSource } from '../src/gpu/shader-source.ts';
-import { gpu, rand } from './helpers/backends.ts';
+import { expectClose, gpu, rand } from './helpers/backends.ts';
 
 describe('device and adapter', () => {
   it('reports the adapter, and SwiftShader as software', async () => {
@@ -89,6 +89,38 @@ describe('batching and pipeline cache', () => {
     expect(g.rt.pipelines.size).toBe(n + 1);
     for (const s of [x, y1, y2, y3]) g.release(s);
     await g.rt.sync();
+  });
+});
+
+describe('bind group cache', () => {
+  it('a step that gets the same pooled buffers back reuses its bind groups, and recycled buffers give right results', async () => {
+    const g = await gpu();
+    const dev = g.rt.device;
+    const create = dev.createBindGroup.bind(dev);
+    let made = 0;
+    (dev as { createBindGroup: typeof create }).createBindGroup = (d) => {
+      made++;
+      return create(d);
+    };
+    try {
+      const outs: number[][] = [];
+      const counts: number[] = [];
+      for (let step = 0; step < 4; step++) {
+        const m0 = made;
+        const x = g.upload(rand(300, step));
+        const y = g.unary('scale', x, 2);
+        const z = g.binary('add', y, [1, 1, 300], x, [1, 1, 300]);
+        outs.push(Array.from((await g.read(z)).slice(0, 3)));
+        for (const s of [x, y, z]) g.release(s);
+        g.flush();
+        counts.push(made - m0);
+      }
+      // Later steps bind the buffers of earlier ones at the same offsets: no new bind groups.
+      expect(counts.at(-1)).toBe(0);
+      outs.forEach((o, step) => expectClose(o, Array.from(rand(300, step).slice(0, 3), (v) => 3 * v), { atol: 1e-6, rtol: 1e-6 }, `step ${step}`));
+    } finally {
+      (dev as { createBindGroup: typeof create }).createBindGroup = create;
+    }
   });
 });
 

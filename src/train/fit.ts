@@ -1,8 +1,9 @@
 /**
  * The training loop — the only one: the Tox21 study, its search pools, the benchmark and the browser page all train
  * through it. It trains a population of M networks (M = 1 is a solo run) on shared minibatches, one epoch per call:
- * each step is one forward, one backward and one optimizer dispatch per parameter tensor for all models, with no
- * readback; each model's summed loss stays on the device and is read once per epoch, as M numbers.
+ * each step is one forward, one backward and one optimizer dispatch for all models and parameters (the book's step:
+ * 10 dispatches), submitted as one batch with no readback; the loss kernel adds each model's loss into a total on
+ * the device, read once per epoch as M numbers. In a fixed batch order the batches are uploaded once.
  *
  * Per model: how many epochs it trains (a finished model is frozen: its weights stop changing while the others go
  * on), whether it failed (a NaN/Inf loss freezes it and leaves the others untouched), and a stop for pruning. A
@@ -29,6 +30,15 @@ export interface TrainingSet<X extends BitRows | Tensor = BitRows | Tensor> {
   input(idx: Uint32Array): X;
 }
 
+interface Batch<X> {
+  x: X;
+  y: Tensor;
+  w: Tensor;
+}
+
+/** Device memory a fixed-order trainer may keep its batches in (the Tox21 training set's bits take ~2 MB). */
+const BATCH_CACHE_BYTES = 256 * 2 ** 20;
+
 export interface FitOptions {
   batchSize: number;
   /** 'sum' over the batch (the book) or 'mean' over its rows × outputs; always per model. */
@@ -37,6 +47,8 @@ export interface FitOptions {
   dataSeed: number;
   /** Epochs each model trains. */
   epochs: ArrayLike<number>;
+  /** Keep a fixed order's batches on the device across epochs (default true; see PopulationTrainer.batch). */
+  cacheBatches?: boolean;
 }
 
 export type MemberStatus = 'running' | 'done' | 'failed' | 'stopped';
@@ -69,6 +81,8 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
   readonly reasons: (string | null)[];
   private epochCount = 0;
   private readonly ones: Tensor;
+  private readonly batches = new Map<number, Batch<X>>();
+  private cachedBytes = 0;
 
   constructor(readonly be: Backend, readonly net: PopulationMlp, readonly opt: ModelOptimizer, readonly data: TrainingSet<X>, readonly options: FitOptions) {
     this.models = net.models;
@@ -130,16 +144,17 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
     this.net.train(true);
     // Each model's summed loss stays on the device (the loss kernel adds into it) and is read once, at the end.
     const total = keep(Tensor.zeros(this.be, [this.models]));
-    const K = this.data.outputs;
-    for (const idx of batches) {
+    batches.forEach((idx, b) => {
       tidy(() => {
         this.opt.zeroGrad();
-        const y = Tensor.from(this.be, gatherRows(this.data.labels, K, idx), [idx.length, K]);
-        const w = Tensor.from(this.be, gatherRows(this.data.weights, K, idx), [idx.length, K]);
-        sigmoidCrossEntropyModels(this.net.forward(this.data.input(idx)), y, w, reduction, { total }).backward(this.ones);
+        const { x, y, w } = this.batch(b, idx);
+        sigmoidCrossEntropyModels(this.net.forward(x), y, w, reduction, { total }).backward(this.ones);
         this.opt.step();
       });
-    }
+      // One submit per step: the GPU starts on it while the next is recorded, and the next step gets the same pooled
+      // buffers back (released ones are reused after a submit), so its bind groups come from the runtime's cache.
+      this.be.flush();
+    });
     const sums = await total.data();
     total.dispose();
     const failed: number[] = [], finished: number[] = [];
@@ -162,6 +177,28 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
     return { epoch: this.epochCount, loss, trained, failed, finished, seconds: (performance.now() - t0) / 1000, steps: batches.length };
   }
 
+  /**
+   * Batch b's inputs, labels and weights. In a fixed batch order (no shuffle) each epoch sees the same batches, so
+   * they are built and uploaded once — no per-step gather, bit transpose or upload — and kept until `dispose`, up to
+   * BATCH_CACHE_BYTES; shuffled batches are built per step inside the step's scope.
+   */
+  private batch(b: number, idx: Uint32Array): Batch<X> {
+    const hit = this.batches.get(b);
+    if (hit) return hit;
+    const K = this.data.outputs;
+    const made: Batch<X> = {
+      x: this.data.input(idx),
+      y: Tensor.from(this.be, gatherRows(this.data.labels, K, idx), [idx.length, K]),
+      w: Tensor.from(this.be, gatherRows(this.data.weights, K, idx), [idx.length, K]),
+    };
+    const bytes = 4 * (2 * idx.length * K + (made.x instanceof Tensor ? made.x.size : 2 * made.x.matrix.nnz + made.x.rows + made.x.cols));
+    if (!this.options.shuffle && this.options.cacheBatches !== false && this.cachedBytes + bytes <= BATCH_CACHE_BYTES) {
+      this.cachedBytes += bytes;
+      this.batches.set(b, { x: keep(made.x), y: keep(made.y), w: keep(made.w) });
+    }
+    return made;
+  }
+
   /** Trains until no model is running. */
   async fit(onEpoch?: (r: EpochReport) => void | Promise<void>): Promise<void> {
     while (this.running() > 0) {
@@ -172,5 +209,8 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
 
   dispose(): void {
     this.ones.dispose();
+    for (const { x, y, w } of this.batches.values()) for (const t of [x, y, w]) t.dispose();
+    this.batches.clear();
+    this.cachedBytes = 0;
   }
 }
