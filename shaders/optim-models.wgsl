@@ -62,13 +62,33 @@ fn adam(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 @group(0) @binding(4) var<storage, read_write> m14: array<vec4f>;
 @group(0) @binding(5) var<storage, read_write> m24: array<vec4f>;
 
+// The vec4 updates of one model's four elements (t = its table row), shared by the *4 and *Seg entries.
+fn sgdRow(i: u32, t: vec4f) {
+  param4[i] -= t.x * grad4[i];
+}
+
+fn momentumRow(i: u32, t: vec4f) {
+  let vel = p.beta1 * m14[i] + grad4[i];
+  m14[i] = vel;
+  param4[i] -= t.x * vel;
+}
+
+fn adamRow(i: u32, t: vec4f) {
+  let g = grad4[i];
+  let mi = p.beta1 * m14[i] + (1.0 - p.beta1) * g;
+  let vi = p.beta2 * m24[i] + (1.0 - p.beta2) * g * g;
+  m14[i] = mi;
+  m24[i] = vi;
+  param4[i] -= t.x * (mi / t.y) / (sqrt(vi / t.z) + p.eps);
+}
+
 @compute @workgroup_size(WG)
 fn sgd4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
   let i = index(wid, nwg, li);
   if (i * 4u >= p.n) { return; }
   let t = table[(i * 4u) / p.per];
   if (t.w == 0.0) { return; }
-  param4[i] -= t.x * grad4[i];
+  sgdRow(i, t);
 }
 
 @compute @workgroup_size(WG)
@@ -77,9 +97,7 @@ fn momentum4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
   if (i * 4u >= p.n) { return; }
   let t = table[(i * 4u) / p.per];
   if (t.w == 0.0) { return; }
-  let vel = p.beta1 * m14[i] + grad4[i];
-  m14[i] = vel;
-  param4[i] -= t.x * vel;
+  momentumRow(i, t);
 }
 
 @compute @workgroup_size(WG)
@@ -88,12 +106,7 @@ fn adam4(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (i * 4u >= p.n) { return; }
   let t = table[(i * 4u) / p.per];
   if (t.w == 0.0) { return; }
-  let g = grad4[i];
-  let mi = p.beta1 * m14[i] + (1.0 - p.beta1) * g;
-  let vi = p.beta2 * m24[i] + (1.0 - p.beta2) * g * g;
-  m14[i] = mi;
-  m24[i] = vi;
-  param4[i] -= t.x * (mi / t.y) / (sqrt(vi / t.z) + p.eps);
+  adamRow(i, t);
 }
 
 // Every parameter tensor of a population in one dispatch: param, grad and moments are arenas (Backend.arena) and
@@ -150,7 +163,7 @@ fn sgdSeg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u
   if (!LANE_MODELS) {
     let t = rowTable(i * 4u, s);
     if (t.w == 0.0) { return; }
-    param4[i] -= t.x * grad4[i];
+    sgdRow(i, t);
     return;
   }
   let t = laneTable(i * 4u, s);
@@ -167,9 +180,7 @@ fn momentumSeg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
   if (!LANE_MODELS) {
     let t = rowTable(i * 4u, s);
     if (t.w == 0.0) { return; }
-    let vel = p.beta1 * m14[i] + grad4[i];
-    m14[i] = vel;
-    param4[i] -= t.x * vel;
+    momentumRow(i, t);
     return;
   }
   let t = laneTable(i * 4u, s);
@@ -190,12 +201,7 @@ fn adamSeg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   if (!LANE_MODELS) {
     let t = rowTable(i * 4u, s);
     if (t.w == 0.0) { return; }
-    let g = grad4[i];
-    let mi = p.beta1 * m14[i] + (1.0 - p.beta1) * g;
-    let vi = p.beta2 * m24[i] + (1.0 - p.beta2) * g * g;
-    m14[i] = mi;
-    m24[i] = vi;
-    param4[i] -= t.x * (mi / t.y) / (sqrt(vi / t.z) + p.eps);
+    adamRow(i, t);
     return;
   }
   let t = laneTable(i * 4u, s);
