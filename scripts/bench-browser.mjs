@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench:browser`: the matmul benchmark (src/bench/matmul.ts) in headless Chromium on its WebGPU adapter —
+ * `npm run bench:browser`: the matmul benchmark (src/perf/matmul.ts) in headless Chromium on its WebGPU adapter —
  * SwiftShader here, the real GPU on a desktop — printed as one JSON object, comparable with `npm run bench -- --json`
  * in Node. Builds dist/ first (skip with --no-build), serves it on a free port, opens web/bench.html?run=1 and reads
  * the page's result. Exported as `runBrowserBench()` for the browser test, which passes its own server.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command for the GPU benchmark: packs shadergrad for a GPU machine without Node.js (../shared/gpu/pack.sh: a
-# compressed Node, Dawn, the Vulkan loader, the shaders and an esbuild bundle of src/bench/gpu-entry.ts in .gpu/) and
+# compressed Node, Dawn, the Vulkan loader, the shaders and an esbuild bundle of src/perf/gpu-entry.ts in .gpu/) and
 # prints the command to run there, which tunes the matmul, checks every matmul kernel against the CPU backend, runs
 # the whole benchmark with tfjs-webgpu as the peer and writes JSON into $OUT (bench.jsonl as results arrive,
 # bench.json, tune.json). Why a script: a GPU machine's time is short and counts from start-up, so the bundle is
@@ -15,7 +15,7 @@ cd "$root"
 pack=${SHADERGRAD_GPU_PACK:-$root/../shared/gpu/pack.sh}
 [ -f "$pack" ] || { echo "gpu-run.sh: $pack not found (set SHADERGRAD_GPU_PACK to ../shared/gpu/pack.sh's path)" >&2; exit 1; }
 [ -d node_modules/webgpu ] || { echo "gpu-run.sh: run npm install first (node_modules/webgpu is missing)" >&2; exit 1; }
-bash "$pack" src/bench/gpu-entry.ts >&2
+bash "$pack" src/perf/gpu-entry.ts >&2
 if [ "${1:-}" = --local ]; then
   shift
   [ $# -gt 0 ] || set -- --filter matmul --sizes 64,128

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ratios, type BenchReport, type BenchResult } from '../src/bench/result.ts';
-import { selectGroups } from '../src/bench/suite.ts';
-import { bookData, bookPopulation, STEPS_PER_EPOCH } from '../src/bench/train-step.ts';
+import { ratios, type BenchReport, type BenchResult } from '../src/perf/result.ts';
+import { selectGroups } from '../src/perf/suite.ts';
+import { bookData, bookPopulation, STEPS_PER_EPOCH } from '../src/perf/train-step.ts';
 import { gpu } from './helpers/backends.ts';
 
 const root = join(import.meta.dirname, '..');

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 describe('matmul bench page in Chromium', () => {
-  it('times src/bench/matmul.ts on the browser’s adapter and returns its JSON', async () => {
+  it('times src/perf/matmul.ts on the browser’s adapter and returns its JSON', async () => {
     const r = await runBrowserBench({ baseUrl: rig.url, shapes: '32x32x32,64x256x32', timeoutMs: 90_000 });
     expect(r.adapter).toMatchObject({ architecture: 'swiftshader', software: true, runtime: 'browser' });
     expect(r.userAgent).toContain('HeadlessChrome');

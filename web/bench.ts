@@ -1,10 +1,10 @@
 /**
- * The bench page: runs src/bench/matmul.ts — the code `npm run bench` runs in Node — on this browser's WebGPU adapter
+ * The bench page: runs src/perf/matmul.ts — the code `npm run bench` runs in Node — on this browser's WebGPU adapter
  * and shows a table and the JSON. scripts/bench-browser.mjs opens it headless with ?run=1 and reads
  * `window.__bench` (state 'done' or 'error', and the JSON) to print it.
  */
 import '../src/browser/register-shaders.ts';
-import { benchMatmul, MATMUL_SHAPES, type MatmulResult } from '../src/bench/matmul.ts';
+import { benchMatmul, MATMUL_SHAPES, type MatmulResult } from '../src/perf/matmul.ts';
 import { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.ts';
 import { adapterName, type AdapterSummary } from '../src/gpu/adapter-info.ts';
 

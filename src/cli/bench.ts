@@ -1,5 +1,5 @@
 /**
- * `shadergrad bench` (also `npm run bench`): the kernel benchmark suite (src/bench/suite.ts) on this machine's adapter —
+ * `shadergrad bench` (also `npm run bench`): the kernel benchmark suite (src/perf/suite.ts) on this machine's adapter —
  * a table as results arrive, or one JSON object (--json) — and with --peers the same work in tfjs-webgpu (same Dawn,
  * same adapter, this process), PyTorch and numpy (/usr/bin/python3, when installed), with speedups against each.
  * The matmul squares (--sizes, default by adapter) are compared with tfjs-webgpu whenever it is installed. --tune
@@ -9,8 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { WebGpuBackend } from '../backend/webgpu/webgpu-backend.ts';
 import { adapterName } from '../gpu/adapter-info.ts';
-import { GROUPS, runSuite, selectGroups, type Peers } from '../bench/suite.ts';
-import { HEADER, formatSummary, resultLine } from '../bench/table.ts';
+import { GROUPS, runSuite, selectGroups, type Peers } from '../perf/suite.ts';
+import { HEADER, formatSummary, resultLine } from '../perf/table.ts';
 import { parseOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
 
@@ -88,7 +88,7 @@ async function tune(g: WebGpuBackend, log: (s: string) => void) {
 
 /** tfjs-webgpu's matmul alone, in this process; reported as not measured when it is not installed. */
 async function loadTfjsMatmul(log: (s: string) => void): Promise<Peers> {
-  const { loadTfjsWebgpu } = await import('../bench/peers/tfjs-webgpu.ts');
+  const { loadTfjsWebgpu } = await import('../perf/peers/tfjs-webgpu.ts');
   const tfjs = await loadTfjsWebgpu();
   log(`peer ${tfjs.status.impl}: ${tfjs.status.note}`);
   return { status: [tfjs.status], matmul: tfjs.matmul ? [tfjs.matmul] : [], trainStep: [] };
@@ -96,8 +96,8 @@ async function loadTfjsMatmul(log: (s: string) => void): Promise<Peers> {
 
 /** tfjs-webgpu in this process; PyTorch and numpy in a python child process after the GPU groups. */
 async function loadPeers(log: (s: string) => void): Promise<Peers> {
-  const { loadTfjsWebgpu } = await import('../bench/peers/tfjs-webgpu.ts');
-  const { runPythonPeers, runPythonPopulation } = await import('../bench/peers/python.ts');
+  const { loadTfjsWebgpu } = await import('../perf/peers/tfjs-webgpu.ts');
+  const { runPythonPeers, runPythonPopulation } = await import('../perf/peers/python.ts');
   const tfjs = await loadTfjsWebgpu();
   log(`peer ${tfjs.status.impl}: ${tfjs.status.note}`);
   return {

@@ -3,7 +3,7 @@
  * weighted cross-entropy summed, Adam) for M = 1, 4, 16, 64 models sharing each batch and each dispatch, trained by
  * the library's training loop. One row per M: ms per step and model-steps per second (M steps of training done per
  * population step). The hand-batched PyTorch peer (stacked weights, one broadcast matmul per layer, per-model
- * dropout masks, one Adam) runs in src/bench/peers/python.ts. No Node-only imports.
+ * dropout masks, one Adam) runs in src/perf/peers/python.ts. No Node-only imports.
  */
 import type { WebGpuBackend } from '../backend/webgpu/webgpu-backend.ts';
 import type { BenchResult } from './result.ts';

@@ -1,5 +1,5 @@
 /**
- * Correctness on the adapter at hand, before any timing (src/bench/gpu-entry.ts runs it first on a GPU machine):
+ * Correctness on the adapter at hand, before any timing (src/perf/gpu-entry.ts runs it first on a GPU machine):
  * every matmul kernel and tile configuration the library may pick there — the large kernel's heuristic tiles, the
  * tuned winners, the tiled and blocked kernels — against the CPU backend on awkward shapes (1×1×1, primes, one past a
  * tile, transposes, a batch with a broadcast operand and per-batch bias + relu, aligned shapes on the unchecked vec4

@@ -2,7 +2,7 @@
  * The one script a GPU machine runs (packed by scripts/gpu-run.sh with ../shared/gpu/pack.sh into .gpu/gpu-entry.mjs,
  * because that machine has no Node.js): time on such a machine is short and start-up counts, so everything happens
  * in one process — print the adapter and its limits first, tune the matmul (`shadergrad bench --tune`), check every
- * matmul configuration against the CPU backend (src/bench/gpu-check.ts: SwiftShader can hide races a GPU exposes),
+ * matmul configuration against the CPU backend (src/perf/gpu-check.ts: SwiftShader can hide races a GPU exposes),
  * then run the whole benchmark suite with tfjs-webgpu in the same process as the peer, on the adapter's default
  * squares (256-8192 on a GPU). Every row is written as a JSON line the moment it exists, so a run cut short still
  * leaves its results:
