@@ -6,6 +6,9 @@
  */
 import type { AdapterSummary } from '../gpu/adapter-info.ts';
 import type { BitMatrix } from './bit-matrix.ts';
+import { ShapeError, checkSize } from './shape-error.ts';
+
+export { ShapeError, checkSize } from './shape-error.ts';
 
 export type UnaryOp = 'relu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'neg' | 'abs' | 'square' | 'sqrt' | 'scale';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'greaterEqual';
@@ -118,6 +121,11 @@ export interface ModelOptimSpec {
   beta2: number;
   eps: number;
   /**
+   * Per-model L2 weight decay λ[m] (absent: none): the step uses g + λ·p in place of g, as a loss term λ/2·‖p‖²
+   * would (Adam's moments see the decayed gradient, as torch.optim.Adam's weight_decay does).
+   */
+  weightDecay?: ArrayLike<number>;
+  /**
    * p, g, m and v are arenas laid out alike (Backend.arena), and each segment is one [models, per] tensor at that
    * element offset: one dispatch updates them all.
    */
@@ -206,17 +214,6 @@ export interface Backend {
   momentum(p: Storage, g: Storage, v: Storage, lr: number, mu: number): void;
   /** In place, bias-corrected Adam (Kingma & Ba, Algorithm 1). */
   adam(p: Storage, g: Storage, m: Storage, v: Storage, spec: AdamSpec): void;
-}
-
-export class ShapeError extends Error {
-  override name = 'ShapeError';
-}
-
-/** Validates a size argument: finite, integral, ≥ min. Names the op and argument in the error. */
-export function checkSize(op: string, name: string, v: number, min = 1): void {
-  if (!Number.isFinite(v) || !Number.isInteger(v) || v < min) {
-    throw new ShapeError(`${op}: ${name} must be an integer ≥ ${min}, got ${v}`);
-  }
 }
 
 export function checkLength(op: string, name: string, s: Storage, expected: number): void {
@@ -395,4 +392,12 @@ export function checkXent(op: string, logits: Storage, labels: Storage, weights:
   checkLength(op, 'labels', labels, L);
   checkLength(op, 'weights', weights, L);
   return L;
+}
+
+/** Checks a dropout spec: keep in (0, 1], seed, step and stream 32-bit unsigned integers. */
+export function checkDropout(s: DropoutSpec): void {
+  if (!(s.keep > 0 && s.keep <= 1)) throw new RangeError(`dropout: keep probability must be in (0, 1], got ${s.keep}`);
+  for (const k of ['seed', 'step', 'stream'] as const) {
+    if (!Number.isInteger(s[k]) || s[k] < 0 || s[k] > 0xffffffff) throw new RangeError(`dropout: ${k} must be an integer in [0, 2^32), got ${s[k]}`);
+  }
 }

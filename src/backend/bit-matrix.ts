@@ -4,7 +4,7 @@
  * the transpose too, built here on the host by a counting sort: the weight gradient Xᵀ·dz then gathers rows of dz
  * in ascending order — no float atomics, so the same sums in the same order on every run.
  */
-import { ShapeError, checkSize } from './backend.ts';
+import { ShapeError, checkSize } from './shape-error.ts';
 
 /** A bit matrix resident on a backend (its buffers are the backend's business). */
 export interface BitMatrix {

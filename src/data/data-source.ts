@@ -4,8 +4,8 @@
  * file DeepChem's `load_tox21` fetches into that cache. The data is never shipped in the repository. Node-only.
  */
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheFolder } from '../cache-folder.ts';
 import { decodeDataBytes } from './data-file.ts';
 
 export const TOX21_URL = 'https://deepchemdata.s3-us-west-1.amazonaws.com/datasets/tox21.csv.gz';
@@ -18,10 +18,8 @@ export class DataUnavailableError extends Error {
 
 export type SourceKind = 'option' | 'env' | 'cache' | 'download';
 
-/** `$XDG_CACHE_HOME/shadergrad`, else `~/.cache/shadergrad`. */
-export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
-  return env.XDG_CACHE_HOME ? join(env.XDG_CACHE_HOME, 'shadergrad') : join(homedir(), '.cache', 'shadergrad');
-}
+/** The cache folder (src/cache-folder.ts), under the name the data commands have always used. */
+export const defaultCacheDir = cacheFolder;
 
 const HOW_TO_PASS = `pass a local copy with --data PATH or the environment variable ${TOX21_ENV}=PATH`;
 

@@ -5,7 +5,7 @@
  * file in the cache folder. Passwords never appear in messages: `display` hides them.
  */
 import { join, resolve } from 'node:path';
-import { defaultCacheDir } from '../data/data-source.ts';
+import { cacheFolder } from '../cache-folder.ts';
 import { StoreError } from './store-error.ts';
 
 export type StorageLocation =
@@ -20,7 +20,7 @@ export class StorageUrlError extends StoreError {
 }
 
 export function defaultStoragePath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(defaultCacheDir(env), 'studies.db');
+  return join(cacheFolder(env), 'studies.db');
 }
 
 export function parseStorageUrl(url: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): StorageLocation {

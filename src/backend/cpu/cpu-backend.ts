@@ -3,7 +3,7 @@
  * oracle and the fallback without an adapter); in float64 it is the ground truth for finite-difference gradient checks.
  */
 import {
-  arenaOffsets, checkBinary, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkOut, checkMatmul, checkModelDropout, checkModelOptim, checkReduce,
+  arenaOffsets, checkBinary, checkDropout, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkOut, checkMatmul, checkModelDropout, checkModelOptim, checkReduce,
   checkSize, checkXent, optimTable, xentDlossMode, type AdamSpec, type Backend, type BinaryOp, type BitGradSpec, type BitMatmulSpec, type DropoutSpec,
   type MatmulSpec, type ModelDropoutSpec, type ModelOptimSpec, type ReduceOp, type Shape3, type Storage, type UnaryOp, type XentModelsSpec,
 } from '../backend.ts';
@@ -320,12 +320,6 @@ export class CpuBackend implements Backend {
   }
 }
 
-export function checkDropout(s: DropoutSpec): void {
-  if (!(s.keep > 0 && s.keep <= 1)) throw new RangeError(`dropout: keep probability must be in (0, 1], got ${s.keep}`);
-  for (const k of ['seed', 'step', 'stream'] as const) {
-    if (!Number.isInteger(s[k]) || s[k] < 0 || s[k] > 0xffffffff) throw new RangeError(`dropout: ${k} must be an integer in [0, 2^32), got ${s[k]}`);
-  }
-}
 
 /** out[m, c] = Σ_r dz[m, r, c], rows ascending (the bias gradient). */
 function columnSums(dz: Floats, models: number, rows: number, n: number, out: Floats): void {

@@ -3,12 +3,11 @@
  * the runtime's open batch. Nothing here waits for the GPU except `read`/`readMany`.
  */
 import {
-  arenaOffsets, checkBinary, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkOut, checkMatmul, checkModelDropout, checkModelOptim, checkReduce,
+  arenaOffsets, checkBinary, checkDropout, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkOut, checkMatmul, checkModelDropout, checkModelOptim, checkReduce,
   checkSize, checkXent, optimTable, xentDlossMode, type AdamSpec, type Backend, type BinaryOp, type BitGradSpec, type BitMatmulSpec, type DropoutSpec,
   type MatmulSpec, type ModelDropoutSpec, type ModelKeys, type ModelOptimSpec, type ReduceOp, type Shape3, type Storage, type UnaryOp, type XentModelsSpec,
 } from '../backend.ts';
 import { bitCsr, type BitMatrix } from '../bit-matrix.ts';
-import { checkDropout } from '../cpu/cpu-backend.ts';
 import type { AdapterSummary } from '../../gpu/adapter-info.ts';
 import { requestGpu, type DeviceOptions } from '../../gpu/device.ts';
 import { GpuRuntime } from '../../gpu/runtime.ts';
@@ -84,7 +83,7 @@ export class WebGpuBackend implements Backend {
     if (node) await loadShadersFromDisk();
     const be = new WebGpuBackend(new GpuRuntime(await requestGpu(opts)));
     // Matmul winners measured on this adapter by `shadergrad bench --tune` (a file in the cache folder), if any.
-    if (node) be.matmulDevice.tuned = await (await import('./matmul-tune.ts')).readTuned(be.info);
+    if (node) be.matmulDevice.tuned = await (await import('./tune-file.ts')).readTuned(be.info);
     return be;
   }
 
