@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openStore } from '../src/hpo/store.ts';
+import { openStore } from '../src/hpo/open-store.ts';
 import type { TrialRecord } from '../src/hpo/trial.ts';
 
 const { values: o } = parseArgs({ options: { trials: { type: 'string' }, epochs: { type: 'string' }, json: { type: 'boolean' }, storage: { type: 'string' } } });

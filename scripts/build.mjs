@@ -4,10 +4,11 @@
  * (unless --no-types) type declarations. Layout of dist/:
  *   shadergrad.browser.js       src/browser/index.ts; WGSL embedded and registered on import
  *   dataset-worker.browser.js   Web Worker that reads and featurizes a molecule file (RDKit wasm)
- *   tree-worker.browser.js      Web Worker that grows forest trees
+ *   tree-worker.browser.js      Web Worker that grows forest trees (src/forest/tree-worker.ts, the Node one too)
  *   RDKit_minimal.wasm          copied from @rdkit/rdkit; the dataset worker finds it beside itself
  *   shadergrad.node.js          src/node-api.ts for Node (Dawn, worker threads); WGSL embedded too
- *   molecule-worker.js, tree-worker.js, tree-worker-boot.mjs   the Node bundles' worker threads, beside them
+ *   molecule-worker.js, tree-worker.js, worker-boot.mjs   the Node bundles' worker threads, beside them; every
+ *                               thread starts from worker-boot.mjs (src/workers/), which imports its entry
  *   cli.js, cli-*.js            the `shadergrad` command (src/cli/main.ts) for plain Node, WGSL embedded; each command
  *                               a chunk loaded when run, so `--help` loads neither Dawn, RDKit nor a database driver
  *   web/                        index.html (Tox21 training page), bench.html; their scripts import ../shadergrad.browser.js
@@ -60,26 +61,58 @@ const libraryAsSibling = {
 };
 
 /**
- * In the browser outputs, a dynamic import of a Node-only module (Dawn's `webgpu`, `node:fs`, …) on a Node code path
- * becomes an inlined module that throws when reached. Left as `import("webgpu")`, it would make a user's bundler
- * (esbuild, Vite, webpack) try to bundle the native addon or fail on `node:fs` when they bundle shadergrad for a
- * browser. Static imports of them are build errors here, naming the importer. RDKit's emscripten glue reaches
- * `node:fs` through require() calls in its Node branch; those stay (esbuild's `__require`, opaque to bundlers).
+ * In the browser outputs, an import of a Node-only module (Dawn's `webgpu`, `node:fs`, …) becomes an inlined module
+ * that throws when evaluated. Left as `import("webgpu")`, it would make a user's bundler (esbuild, Vite, webpack) try
+ * to bundle the native addon or fail on `node:fs` when they bundle shadergrad for a browser. Such a module is only
+ * evaluated on a Node code path when every way to it from the entry passes through a dynamic import (esbuild
+ * initialises dynamically imported modules lazily) — e.g. src/cache-folder.ts, imported statically by nothing the
+ * browser loads; checkStaticNodeImports fails the build for any other, naming the chain that pulls it in. RDKit's
+ * emscripten glue reaches `node:fs` through require() calls in its Node branch; those stay (esbuild's `__require`,
+ * opaque to bundlers).
  */
+const NODE_ONLY = 'node-only';
 const nodeOnlyInBrowser = {
   name: 'node-only-in-browser',
   setup(b) {
     b.onResolve({ filter: /^(node:.*|webgpu|tsx(\/.*)?)$/ }, (args) => {
-      if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'node-only' };
-      if (args.kind === 'import-statement') return { errors: [{ text: `${relative(ROOT, args.importer)} imports "${args.path}" statically: the browser bundle cannot load a Node-only module` }] };
+      if (args.kind === 'dynamic-import' || args.kind === 'import-statement') return { path: args.path, namespace: NODE_ONLY };
       return { path: args.path, external: true };
     });
-    b.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
+    b.onLoad({ filter: /.*/, namespace: NODE_ONLY }, (args) => ({
       contents: `throw new Error(${JSON.stringify(`${args.path} is Node-only: this is the browser build of shadergrad`)});\n`,
       loader: 'js',
     }));
   },
 };
+
+/**
+ * Fails when an output reaches a Node-only module through static imports alone: the module would throw as the
+ * bundle loads. Walks the metafile's import graph from each entry, not following dynamic imports.
+ */
+function checkStaticNodeImports(result, label) {
+  const inputs = result.metafile.inputs;
+  const problems = [];
+  for (const out of Object.values(result.metafile.outputs)) {
+    if (!out.entryPoint) continue;
+    const via = new Map([[out.entryPoint, null]]);
+    const queue = [out.entryPoint];
+    while (queue.length > 0) {
+      const file = queue.shift();
+      for (const imp of inputs[file]?.imports ?? []) {
+        if (imp.kind === 'dynamic-import' || imp.external || via.has(imp.path)) continue;
+        via.set(imp.path, file);
+        queue.push(imp.path);
+      }
+    }
+    for (const file of via.keys()) {
+      if (!file.startsWith(`${NODE_ONLY}:`)) continue;
+      const chain = [];
+      for (let f = via.get(file); f; f = via.get(f)) chain.unshift(f);
+      problems.push(`${chain.at(-1)} imports "${file.slice(NODE_ONLY.length + 1)}" statically (${chain.join(' → ')}): the browser bundle cannot load a Node-only module`);
+    }
+  }
+  if (problems.length) throw new Error(`${label}:\n  ${[...new Set(problems)].join('\n  ')}`);
+}
 
 const BROWSER = {
   bundle: true,
@@ -99,6 +132,7 @@ const BROWSER = {
  * branch in RDKit).
  */
 function checkBrowserImports(result, label) {
+  checkStaticNodeImports(result, label);
   const problems = [];
   for (const [out, meta] of Object.entries(result.metafile.outputs)) {
     for (const imp of meta.imports) {
@@ -125,7 +159,7 @@ export async function build(opts = {}) {
     entryPoints: {
       'shadergrad.browser': LIBRARY_ENTRY,
       'dataset-worker.browser': join(ROOT, 'src/browser/dataset-worker.ts'),
-      'tree-worker.browser': join(ROOT, 'src/browser/tree-worker.ts'),
+      'tree-worker.browser': join(ROOT, 'src/forest/tree-worker.ts'),
     },
     outdir,
   });
@@ -162,8 +196,9 @@ export async function build(opts = {}) {
 
 /**
  * The Node entry and the CLI: same code, Dawn through the `webgpu` package, RDKit and worker threads. Their
- * worker-thread entries are emitted beside them under the names molecule-threads.ts and tree-pool.ts look for when
- * not running from .ts (relative to import.meta.url, so the CLI's chunks stay in dist/ itself, not a subfolder).
+ * worker-thread entries, and the boot every worker thread starts from, are emitted beside them under the names
+ * molecule-threads.ts, tree-pool.ts and src/workers/node-transport.ts look for when not running from .ts (relative
+ * to import.meta.url, so the CLI's chunks stay in dist/ itself, not a subfolder).
  */
 const NODE = {
   bundle: true,
@@ -198,7 +233,7 @@ async function buildNode(outdir) {
     banner: { js: '#!/usr/bin/env node' },
     outdir,
   });
-  copyFileSync(join(ROOT, 'src/forest/tree-worker-boot.mjs'), join(outdir, 'tree-worker-boot.mjs'));
+  copyFileSync(join(ROOT, 'src/workers/worker-boot.mjs'), join(outdir, 'worker-boot.mjs'));
 }
 
 /**

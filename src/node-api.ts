@@ -11,9 +11,12 @@ export { DataUnavailableError } from './data/data-source.ts';
 export { loadRDKit } from './data/rdkit-node.ts';
 export { defaultThreads, runMoleculeJobThreaded } from './data/molecule-threads.ts';
 export { fitForest, TreePool, type ThreadedFitOptions } from './forest/tree-pool.ts';
+export { WorkerPool, type PoolRun, type PoolRunResult, type WorkerPoolOptions } from './workers/pool.ts';
+export { serveTasks, type TaskServer } from './workers/serve.ts';
+export { spawnNodeWorker } from './workers/node-transport.ts';
+export { workerPort, type WorkerPort } from './workers/port.ts';
+export type { SpawnOptions, SpawnWorker, WorkerHandle } from './workers/handle.ts';
 
-// Studies that persist: SQLite embedded, PostgreSQL shared by many workers (drivers loaded when a store opens).
-export { openStore, workerName, StoreError, StudyNotFoundError, StudyMismatchError, type StudyStore } from './hpo/store.ts';
-export type { Study, StudySpec } from './hpo/store-spec.ts';
-export { StoreSink } from './hpo/store-sink.ts';
-export { runStoredSearch, type StoredSearchOptions, type StoredSearchResult } from './hpo/store-search.ts';
+// Studies that persist: SQLite embedded, PostgreSQL shared by many workers (drivers loaded when a store opens); the
+// store interface and the stored search are in the portable API.
+export { openStore, workerName } from './hpo/open-store.ts';

@@ -28,7 +28,9 @@ export { parseLabel, readMoleculeTable, type MoleculeTable } from './data/molecu
 export { MOL_FAILED, MOL_OK, MOL_UNSANITIZED, parseMolecule, type RDKitModule } from './data/parse-molecule.ts';
 export { ECFP4_1024, ecfpOfSmiles, type EcfpParams, type EcfpResult } from './data/ecfp.ts';
 export { murckoScaffolds } from './data/murcko.ts';
-export { joinJobResults, runMoleculeJob, type JobResult, type MoleculeJob } from './data/molecule-jobs.ts';
+export { joinJobResults, runMoleculeJob, runMoleculeJobSafely, type JobResult, type MoleculeJob, type RDKitLoader } from './data/molecule-jobs.ts';
+export { DEFAULT_LIMITS, type MoleculeLimits } from './data/molecule-limits.ts';
+export { RDKitCrashError } from './data/rdkit-crash.ts';
 export {
   assembleDataset, datasetFromText, subsetDataset,
   type AssembledDataset, type AssembleOptions, type DatasetSummary, type MoleculeDataset, type MoleculeJobRunner, type RowFailure,
@@ -59,18 +61,31 @@ export {
 } from './tox21/eval-hyperparams.ts';
 
 // Hyperparameter search and the chapter's study.
-export { PRESETS, type PresetName } from './hpo/presets.ts';
-export { meanSd, runSearch, type Evaluator, type SearchOptions, type SearchResult, type TrialOutcome, type TrialSummary } from './hpo/search.ts';
-export { gridPoints, randomPoints, type ParamSpec, type SearchSpace, type TrialParams } from './hpo/space.ts';
-export { gridSearch, randomSearch, type Strategy } from './hpo/strategy.ts';
-export { checkObjective, objectiveValue, withoutTestValues, TRIAL_STATES, type MemberEpoch, type Objective, type PoolMember, type TrialPool, type TrialRecord, type TrialState } from './hpo/trial.ts';
-export { bestTrial, runStudySearch, type StudySearchOptions, type StudySearchResult, type StudySink } from './hpo/runner.ts';
+export { PRESETS, type PresetName } from './tox21/presets.ts';
+export { definedMean, meanSd, type MeanSd } from './stats/mean-sd.ts';
+export { gridPoints, type ParamSpec, type SearchSpace, type TrialParams } from './hpo/space.ts';
+export { bestTrial, checkObjective, objectiveValue, withoutTestValues, TRIAL_STATES, type MemberEpoch, type Objective, type PoolMember, type TrialPool, type TrialRecord, type TrialState } from './hpo/trial.ts';
+export { runStudySearch, StudyRunner, type StudyEvent as SearchEvent, type StudySearchOptions, type StudySearchResult, type StudySink, type TrialSource } from './hpo/runner.ts';
+// A study store in memory (no driver, works in a page): the StudyStore the file and server stores implement.
+export { MemoryDatabase, MemoryStore } from './hpo/stores/memory.ts';
+// Stored studies on any platform: the store interface, the stored search (resumable, shared by workers), a study's
+// export document and its import, and the Tox21 search study's spec (the CLI's and the page's).
+export { StoreError, StudyNotFoundError, StudyMismatchError, type StudyStore } from './hpo/store.ts';
+export type { Study, StudySpec } from './hpo/store-spec.ts';
+export { StoreSink } from './hpo/store-sink.ts';
+export { runStoredSearch, type StoredSearchOptions, type StoredSearchResult } from './hpo/store-search.ts';
+export { importStudy, parseStudyExport, studyExportJson, StudyImportError, type ExportedTrial, type StudyExport } from './hpo/study-export.ts';
+export { baseOutside, searchMaxEpochs, searchStudySpec, type SearchStudyInput } from './tox21/search-spec.ts';
 export { createSampler, GridSampler, RandomSampler, SAMPLER_NAMES, TpeSampler, type Sampler, type SamplerName, type TpeSamplerOptions } from './hpo/samplers/index.ts';
 export { createPruner, HyperbandPruner, MedianPruner, NopPruner, PRUNER_NAMES, SuccessiveHalvingPruner, type Pruner, type PrunerName } from './hpo/pruners/index.ts';
 export { parseSpaceText, spaceText } from './hpo/space-text.ts';
 export { evalTox21Population, type PopulationOptions, type RunSpec } from './tox21/eval-hyperparams.ts';
 export { Tox21Population, type GroupShape, type MemberSpec } from './tox21/population.ts';
 export { configOf, Tox21TrialPool } from './tox21/trial-pool.ts';
-export { retrain, runTox21Search, SPACE_ALIASES, type Retrained, type Tox21SearchOptions } from './tox21/search.ts';
-export { ADAPTIVE_SPACE, PLANS, runStudy, tox21Evaluator, type StudyEvent, type StudyInput, type StudyPlan, type StudyResult } from './tox21/study.ts';
+export { retrain, runTox21Search, searchPopulation, SPACE_ALIASES, type Retrained, type RetrainOptions, type Tox21SearchOptions } from './tox21/search.ts';
+export { datasetHash, studyIdentity, type StudyIdentity } from './tox21/study-identity.ts';
+export { ADAPTIVE_SPACE, PLANS, runStudy, type StudyEvent, type StudyInput, type StudyPlan, type StudyResult } from './tox21/study.ts';
 export { studyCharts } from './report/trial-charts.ts';
+// The JSON the CLI prints with --json (tox21 rf, fcn, search), built once for the CLI and the page.
+export { backendReport, chooseBackend, type BackendChoice, type BackendReport, type ChooseOptions } from './train/choose-backend.ts';
+export { fcnJson, rankTrials, rfJson, searchJson, type FcnJson, type RfJson, type RfRun, type SearchJson, type SearchRun, type TrainedOn } from './report/results-json.ts';

@@ -1,16 +1,20 @@
 // The benchmark suite's plumbing (no timings are asserted): `shadergrad bench` prints one JSON report in the
 // documented shape, an unknown group is a usage error, ratios pair rows by kernel and shape, and the book-network
 // step it times records a fixed number of dispatches, never reads back, and trains the same with the dense and the
-// sparse first layer.
+// sparse first layer. The CPU path's rows (train-step, train-step-12task, population) carry backend and threads,
+// pair with PyTorch at each thread count and with the WebGPU row, and the CPU path trains the suite's networks like
+// WebGPU does.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../src/backend/cpu/cpu-backend.ts';
 import { ratios, type BenchReport, type BenchResult } from '../src/perf/result.ts';
 import { selectGroups } from '../src/perf/suite.ts';
-import { bookData, bookPopulation, STEPS_PER_EPOCH } from '../src/perf/train-step.ts';
+import { formatSummary, resultLine } from '../src/perf/table.ts';
+import { benchCpuStep, bookData, bookPopulation, STEPS_PER_EPOCH, TASK12_NET } from '../src/perf/train-step.ts';
 import { gpu } from './helpers/backends.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -56,6 +60,39 @@ describe('shadergrad bench', () => {
     expect(selectGroups(['matmul'])).toEqual(['matmul']);
     expect(selectGroups(['mat'])).toEqual(['matmul', 'matmul-study', 'matmul-kernels']);
     expect(selectGroups(['train-step', 'sparse'])).toEqual(['sparse', 'train-step']);
+    expect(selectGroups(['train-step-12task'])).toEqual(['train-step-12task']);
+    expect(selectGroups(['train'])).toEqual(['train-step', 'train-step-12task']);
+  });
+
+  it('a training step pairs the CPU row with the CPU peers at each thread count and with the WebGPU row; the WebGPU row with every peer', () => {
+    const row = (impl: string, median: number, backend: 'cpu' | 'webgpu', threads: number | null): BenchResult => ({
+      kernel: 'train-step', shape: 's', impl, backend, threads, msPerStep: median, ms: { median, min: median, max: median }, runs: 1,
+    });
+    const rows = [row('shadergrad', 10, 'webgpu', null), row('shadergrad:dense', 12, 'webgpu', null), row('shadergrad', 0.5, 'cpu', 1), row('tfjs-webgpu', 20, 'webgpu', null), row('pytorch-cpu', 1.5, 'cpu', 1), row('pytorch-cpu', 1, 'cpu', 2)];
+    const got = ratios(rows).map((q) => `${q.backend}/${q.threads} vs ${q.peer} ${q.peerBackend}/${q.peerThreads}: ${q.speedup}`);
+    expect(got).toEqual([
+      'webgpu/null vs shadergrad:dense webgpu/null: 1.2',
+      'webgpu/null vs tfjs-webgpu webgpu/null: 2',
+      'webgpu/null vs pytorch-cpu cpu/1: 0.15',
+      'webgpu/null vs pytorch-cpu cpu/2: 0.1',
+      'cpu/1 vs shadergrad webgpu/null: 20',
+      'cpu/1 vs pytorch-cpu cpu/1: 3',
+      'cpu/1 vs pytorch-cpu cpu/2: 2',
+    ]);
+    // The table names where each row ran.
+    expect(resultLine(rows[2])).toContain('shadergrad (cpu, 1 thread)');
+    expect(resultLine(rows[5])).toContain('pytorch-cpu (cpu, 2 threads)');
+    const summary = formatSummary({ adapter: { name: 'x' } as BenchReport['adapter'], command: 'c', host: { platform: 'p', cores: 2, runtime: 'r' }, seconds: 1, peers: [], results: rows, ratios: ratios(rows) });
+    expect(summary).toMatch(/cpu, 1 thread\s+pytorch-cpu \(cpu, 2 threads\)\s+2\.00×/);
+  });
+
+  it('a CPU-path row carries kernel, impl, backend, threads and msPerStep', async () => {
+    const r = await benchCpuStep({ ...TASK12_NET, rows: 200 }, 'train-step-12task', { epochs: 1, warmup: 0 });
+    expect(r).toMatchObject({ kernel: 'train-step-12task', shape: 'batch 50, 1024→500→12', impl: 'shadergrad', backend: 'cpu', threads: 1 });
+    expect(r.msPerStep).toBeGreaterThan(0);
+    const two = await benchCpuStep({ ...TASK12_NET, rows: 200 }, 'train-step-12task', { epochs: 1, warmup: 0, threads: 2 });
+    expect(two).toMatchObject({ kernel: 'train-step-12task', backend: 'cpu', threads: 2 });
+    expect(two.note).toContain('2 threads');
   });
 
   it('speedups pair each other row with shadergrad for the same kernel and shape', () => {
@@ -90,6 +127,21 @@ describe('the book-network step the suite times', () => {
     // Same weights, same dropout masks, same batches: the two epochs' losses agree to float rounding.
     expect(Number.isFinite(losses[0])).toBe(true);
     expect(Math.abs(losses[0] - losses[1])).toBeLessThan(1e-3 * Math.abs(losses[0]));
+  });
+
+  it('the CPU path trains the book network and the 12-task network as WebGPU does (same init, masks and batches)', async () => {
+    const g = await gpu();
+    for (const net of [undefined, { ...TASK12_NET, rows: 400 }]) {
+      const data = bookData(1, net);
+      const losses: number[] = [];
+      for (const be of [g, new CpuBackend('f32')]) {
+        const t = bookPopulation(be, data, 2, true, net);
+        losses.push(...(await t.epoch()));
+        t.dispose();
+      }
+      expect(losses.every(Number.isFinite)).toBe(true);
+      for (let m = 0; m < 2; m++) expect(Math.abs(losses[m] - losses[m + 2]), `model ${m}`).toBeLessThan(1e-3 * Math.abs(losses[m]));
+    }
   });
 
   it('a population of 4 records as many dispatches per step as one model, or one more where the optimizer splits its step', async () => {

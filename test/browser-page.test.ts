@@ -1,7 +1,8 @@
 /**
  * The Tox21 training page end to end in headless Chromium, WebGPU on SwiftShader: a slice of Tox21 is featurized in
  * a Web Worker and trained (forest on Web Workers, network on WebGPU), and the page's numbers must be the CLI's on
- * the same file, seed and settings — Node's Dawn runs the same SwiftShader. The page's main thread must stay free
+ * the same file, seed and settings — Node's Dawn runs the same SwiftShader — and its JSON the CLI's JSON, field by field
+ * (`tox21 rf`, `tox21 fcn`, and `tox21 search` for the book's grid). The page's main thread must stay free
  * (Long Tasks API), a malformed file must produce a located error rather than a blank page, and a browser without
  * a WebGPU adapter must say so. Leaves a screenshot of the finished run in test-output/.
  */
@@ -173,11 +174,12 @@ describe('Tox21 training page in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('runs the book’s grid (hidden 50 × epochs 10 × keep 0.5/1.0 × layers 1/2) with progress', async () => {
+  it('runs the book’s grid (hidden 50 × epochs 10 × keep 0.5/1.0 × layers 1/2) with progress, as `tox21 search` does', async () => {
     const { page, errors } = await rig.newPage();
     await page.goto(`${rig.url}/web/`);
     await waitForState(page, ['no-data']);
-    await page.setInputFiles('#file', { name: 'tox21-200.csv', mimeType: 'text/csv', buffer: Buffer.from(tox21Slice(200)) });
+    const rows = tox21Slice(200);
+    await page.setInputFiles('#file', { name: 'tox21-200.csv', mimeType: 'text/csv', buffer: Buffer.from(rows) });
     await waitForState(page, ['ready']);
     await page.selectOption('[name=task]', TASK);
     await page.fill('[name=reps]', '1');
@@ -186,7 +188,7 @@ describe('Tox21 training page in Chromium', () => {
     await page.waitForSelector('#grid tbody tr', { timeout: 60_000 });
     await waitForState(page, ['done'], 110_000);
     const grid = JSON.parse((await page.textContent('#json-grid'))!);
-    expect(grid).toMatchObject({ preset: 'simple', strategy: 'grid', task: TASK, reps: 1 });
+    expect(grid).toMatchObject({ space: 'simple', sampler: 'grid', pruner: 'none', objective: { name: 'valid-wacc', direction: 'maximize' }, task: TASK, reps: 1 });
     expect(grid.trials).toHaveLength(4);
     expect(grid.trials.map((t: { params: Record<string, number> }) => `${t.params.keepProb}/${t.params.nLayers}`).sort()).toEqual(['0.5/1', '0.5/2', '1/1', '1/2']);
     expect(grid.best).not.toBeNull();
@@ -194,7 +196,36 @@ describe('Tox21 training page in Chromium', () => {
     expect(await page.textContent('#run-status')).toContain('best of the grid');
     await page.screenshot({ path: outputPath('browser-tox21-grid.png'), fullPage: true });
     expect(errors).toEqual([]);
-  });
+
+    // The CLI's search on the same rows, seed and base (the form's other values), as many models at once.
+    const file = join(workdir, 'tox21-200.csv');
+    writeFileSync(file, rows);
+    const cli = JSON.parse(await runCli([
+      'tox21', 'search', '--data', file, '--task', TASK, '--preset', 'simple', '--sampler', 'grid', '--reps', '1', '--seed', '0',
+      '--lr', '0.001', '--batch', '100', '--weight-positives', 'true', '--population', String(grid.population), '--backend', 'webgpu', '--json',
+    ]));
+    expect(Object.keys(grid).sort()).toEqual(Object.keys(cli).sort());
+    for (const k of ['space', 'sampler', 'pruner', 'objective', 'task', 'reps', 'base', 'population']) expect(grid[k], `search ${k}`).toEqual(cli[k]);
+    type Trial = { id: number; params: object; state: string; seeds: number[]; budget: number; values: Record<string, number>; intermediate: { epoch: number; value: number }[] };
+    const byId = (ts: Trial[]) => [...ts].sort((a, b) => a.id - b.id);
+    const [pageTrials, cliTrials] = [byId(grid.trials), byId(cli.trials)];
+    expect(pageTrials.map(({ id, params, state, seeds, budget }) => ({ id, params, state, seeds, budget })))
+      .toEqual(cliTrials.map(({ id, params, state, seeds, budget }) => ({ id, params, state, seeds, budget })));
+    pageTrials.forEach((t, i) => {
+      const c = cliTrials[i];
+      expect(Object.keys(t).sort(), `trial ${t.id} fields`).toEqual(Object.keys(c).sort());
+      expect(Object.keys(t.values).sort()).toEqual(Object.keys(c.values).sort());
+      for (const [k, v] of Object.entries(t.values)) {
+        const tol = k === 'loss' ? LOSS_RTOL * Math.abs(c.values[k]) : METRIC_ATOL;
+        expect(Math.abs(v - c.values[k]), `trial ${t.id} ${k}: page ${v}, CLI ${c.values[k]}`).toBeLessThanOrEqual(tol);
+      }
+      expect(t.intermediate.map((x) => x.epoch)).toEqual(c.intermediate.map((x) => x.epoch));
+      t.intermediate.forEach((x, e) => expect(Math.abs(x.value - c.intermediate[e].value), `trial ${t.id} epoch ${x.epoch}`).toBeLessThanOrEqual(METRIC_ATOL));
+    });
+    // The same ranking and the same best trial.
+    expect(grid.trials.map((t: Trial) => t.id)).toEqual(cli.trials.map((t: Trial) => t.id));
+    expect(grid.best.id).toBe(cli.best.id);
+  }, 240_000);
 });
 
 describe('Tox21 training page in Chromium without a WebGPU adapter', () => {

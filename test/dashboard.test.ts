@@ -2,15 +2,19 @@
  * The live dashboard in headless Chromium: a study page opened on a SQLite store, more trials written to the store
  * by another connection (as a search would), and the page must show them — trial count, best value and parameters,
  * the charts — without a reload. Also the list page, the JSON API's 404 naming a missing study, and the CLI command
- * printing its URL and stopping on SIGTERM.
+ * printing its URL and stopping on SIGTERM; requests under a Host that is not a loopback name (DNS rebinding) are
+ * refused, and a store URL's password is in neither the page nor the JSON.
  */
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../scripts/chromium.mjs';
 import { startDashboard, type Dashboard } from '../src/dashboard/server.ts';
-import { openStore, type StudyStore } from '../src/hpo/store.ts';
+import { openStore } from '../src/hpo/open-store.ts';
+import { parseStorageUrl } from '../src/hpo/store-url.ts';
+import { type StudyStore } from '../src/hpo/store.ts';
 import type { Study } from '../src/hpo/store-spec.ts';
 import { REPO, running, spec, tempDir } from './helpers/store-fixtures.ts';
 
@@ -98,6 +102,48 @@ describe('the dashboard', () => {
     const full = await (await fetch(`${dash.url}api/study/live`)).json();
     expect(full.trials.map((x: { id: number }) => x.id)).toEqual([0, 1, 2, 3, 4]);
     expect(full.study.objective).toEqual({ name: 'valid-wacc', direction: 'maximize' });
+  });
+
+  it('refuses a Host that is not a loopback name with this port (DNS rebinding), with a one-line reason', async () => {
+    const port = Number(new URL(dash.url).port);
+    const get = (host: string, path = '/api/studies') => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    for (const host of ['evil.example', `evil.example:${port}`, `127.0.0.1.evil.example:${port}`, `127.0.0.1:${port + 1}`, `localhost.:${port}`]) {
+      const r = await get(host);
+      expect(r.status, host).toBe(403);
+      const error = JSON.parse(r.body).error as string;
+      expect(error).toContain(`Host "${host}" is not this dashboard's loopback address`);
+      expect(error).toContain('DNS rebinding');
+      expect(error).not.toContain('\n');
+    }
+    expect((await get(`evil.example:${port}`, '/')).status).toBe(403);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) expect((await get(host)).status, host).toBe(200);
+  });
+
+  it('never serves a storage password, whatever form the URL gave it in', async () => {
+    for (const secretUrl of ['postgresql://u@db.example/s?password=hunter2&sslmode=require', 'postgresql://u:hunter2@db.example/s?sslpassword=hunter2']) {
+      // The reader's studies under the URL a PostgreSQL store would name itself by (its parsed display form).
+      const masked = Object.create(reader, { url: { value: parseStorageUrl(secretUrl).display } }) as StudyStore;
+      const d = await startDashboard({ store: masked, port: 0 });
+      try {
+        const page = await (await fetch(d.url)).text();
+        const api = await (await fetch(`${d.url}api/studies`)).text();
+        for (const body of [page, api]) {
+          expect(body).not.toContain('hunter2');
+          expect(body).toContain('db.example/s?');
+        }
+        expect(JSON.parse(api).storage).toMatch(/password=\*\*\*/);
+      } finally {
+        await d.close();
+      }
+    }
   });
 
   it('runs as `shadergrad dashboard --port 0`, printing its URL, until SIGTERM', async () => {

@@ -39,6 +39,15 @@ describe('parseCsv', () => {
     expect(catchError(() => parseCsv('smiles,y\n"CC"O,1\n', 'q.csv')).message).toContain('after a closing quote');
   });
 
+  it('reads a tab-separated file, sniffed from a first line with tabs and no comma; commas are then plain text', () => {
+    const t = parseCsv('smiles\tname\tNR-AR\n"C\tC"\tethane, a gas\t1\nCCO\tethanol\t\n', 'x.tsv');
+    expect(t.delimiter).toBe('\t');
+    expect(t.header).toEqual(['smiles', 'name', 'NR-AR']);
+    expect(t.records).toEqual([['C\tC', 'ethane, a gas', '1'], ['CCO', 'ethanol', '']]);
+    expect(parseCsv('a,b\n1,2\n', 'x.csv').delimiter).toBe(',');
+    expect(() => parseCsv('a\tb\n1\t2\t3\n', 'x.tsv')).toThrow(/line 2, data row 0: expected 2 fields as in the header, found 3/);
+  });
+
   it('rejects an empty text', () => {
     expect(catchError(() => parseCsv('', 'empty.csv'))).toBeInstanceOf(DataFileError);
   });

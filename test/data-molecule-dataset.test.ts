@@ -38,7 +38,7 @@ describe('datasetFromText', () => {
       const loaded = await loadTox21({ data: file, split, seed: 3, noCache: true, threads: 1 });
       expect(fromText.dataset).toEqual(loaded.dataset);
       expect(fromText.split).toEqual(loaded.split);
-      const { sourceKind, cached, cacheFile, cacheNote, threads, threadNote, seconds, ...summary } = loaded.report;
+      const { sourceKind, delimiter, cached, cacheFile, cacheNote, threads, threadNote, seconds, ...summary } = loaded.report;
       expect(fromText.summary).toEqual(summary);
       expect(fromText.summary.failures).toMatchObject([{ row: 3, line: 5, column: 'smiles', smiles: 'C1CC(' }]);
       expect(fromText.summary.featurized).toBe(299);

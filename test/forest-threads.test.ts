@@ -1,9 +1,12 @@
 /** A forest must not depend on how many threads grew it, and must survive JSON with identical predictions. */
 import { describe, expect, it } from 'vitest';
 import type { SparseBits } from '../src/data/sparse-bits.ts';
+import { ForestPool } from '../src/forest/forest-pool.ts';
 import { TreePool, fitForest } from '../src/forest/tree-pool.ts';
 import { RandomForest, type ForestJSON } from '../src/forest/forest.ts';
 import { Rng } from '../src/random/rng.ts';
+import { spawnNodeWorker } from '../src/workers/node-transport.ts';
+import { WorkerPool } from '../src/workers/pool.ts';
 
 /** Random sparse rows (~5 % of 256 bits set) with labels from a noisy rule on a few bits, ~15 % positive. */
 function problem(rows: number, seed: number): { x: SparseBits; y: Uint8Array } {
@@ -54,6 +57,23 @@ describe('forest threads and serialisation', () => {
       await pool.close();
     }
     await expect(pool.fit(x, y, options)).rejects.toThrow('TreePool is closed');
+  });
+
+  it('grows the same forest on workers alone, as the browser’s pool does, reporting each tree', async () => {
+    // WebTreePool's configuration (the calling thread grows nothing) on Node's transport, with the one tree-worker entry.
+    const entry = new URL('../src/forest/tree-worker.ts', import.meta.url);
+    const pool = new ForestPool(new WorkerPool({ workers: 2, entry, spawn: spawnNodeWorker, label: 'forest worker' }), false, 'ForestPool');
+    const seen: number[] = [];
+    pool.onTree = (done, total) => {
+      expect(total).toBe(options.nEstimators);
+      seen.push(done);
+    };
+    try {
+      expect((await pool.fit(x, y, options)).predictProba(x)).toEqual(RandomForest.fit(x, y, options).predictProba(x));
+    } finally {
+      await pool.close();
+    }
+    expect(seen).toEqual(Array.from({ length: options.nEstimators }, (_, i) => i + 1));
   });
 
   it('round-trips through JSON text with identical trees and predictions', async () => {

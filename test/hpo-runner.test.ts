@@ -171,7 +171,7 @@ describe('runStudySearch', () => {
     const { made, makePool } = pools({ capacity: 2 });
     const pts = [1, 2, 1, 2, 1].map((shape, i) => ({ q: i / 10, shape }));
     const events: string[] = [];
-    const r = await runStudySearch(base({ sampler: new ListSampler(pts), makePool, maxPools: 1, onEvent: (e) => e.kind.startsWith('pool') && events.push(e.kind) }));
+    const r = await runStudySearch(base({ sampler: new ListSampler(pts), makePool, maxPools: 1, onEvent: (e) => (e.kind === 'pool-created' || e.kind === 'pool-closed') && events.push(e.kind) }));
     expect(r.trials.every((t) => t.state === 'complete')).toBe(true);
     // Trial 1 (shape 2) waits for pool 0 (shape 1) to drain; trial 2 (shape 1) waits for pool 1 to drain.
     expect(made.map((p) => p.log.filter((l) => l.startsWith('add')))).toEqual([['add 0/0'], ['add 1/0'], ['add 2/0'], ['add 3/0'], ['add 4/0']]);
@@ -271,8 +271,19 @@ describe('runStudySearch', () => {
     await expect(runStudySearch(base({ nTrials: undefined }))).rejects.toThrow('the random sampler never runs out; give nTrials or timeoutSeconds');
     await expect(runStudySearch(base({ objective: { name: 'test-score', direction: 'maximize' } }))).rejects.toThrow('objective "test-score" is a test score');
     await expect(runStudySearch(base({ reps: 0 }))).rejects.toThrow('reps must be a positive integer, got 0');
+    await expect(runStudySearch(base({ sampler: undefined }))).rejects.toThrow('study search: give a sampler or a trial source');
     await expect(runStudySearch(base({ makePool: (p) => new FakePool({ capacity: 1, curve }, p), reps: 2 }))).rejects.toThrow('makePool made a pool for trial 0 that has 1 free slots for 2 seeds');
     const r = await runStudySearch(base({ nTrials: 2, epochs: (p) => (p.shape === 1 ? 0 : 3) }));
     expect(r.trials.filter((t) => t.state === 'failed').every((t) => t.reason === 'epochs must be a positive integer, got 0')).toBe(true);
+  });
+
+  it('tells every pool step: each member\'s scores as the pool reported them', async () => {
+    const steps: { pool: number; members: string[] }[] = [];
+    const r = await runStudySearch(base({
+      sampler: new ListSampler([{ q: 0.5, shape: 1 }, { q: 0.7, shape: 1 }]), reps: 2, epochs: 2,
+      onEvent: (e) => e.kind === 'pool-step' && steps.push({ pool: e.pool, members: e.results.map((m) => `${m.trialId}/${m.seed}@${m.epoch}`) }),
+    }));
+    expect(r.trials.map((t) => t.state)).toEqual(['complete', 'complete']);
+    expect(steps).toEqual([{ pool: 0, members: ['0/0@1', '0/1@1', '1/0@1', '1/1@1'] }, { pool: 0, members: ['0/0@2', '0/1@2', '1/0@2', '1/1@2'] }]);
   });
 });

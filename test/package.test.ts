@@ -83,7 +83,7 @@ describe('the tarball', () => {
     expect(paths.filter((p) => /\.map$|(^|\/)test(s)?\/|\.test\.|fixture|^dist\/web\//.test(p))).toEqual([]);
     for (const p of [
       'LICENSE', 'README.md', 'dist/cli.js', 'dist/shadergrad.node.js', 'dist/shadergrad.browser.js', 'dist/molecule-worker.js',
-      'dist/tree-worker.js', 'dist/tree-worker-boot.mjs', 'dist/RDKit_minimal.wasm',
+      'dist/tree-worker.js', 'dist/worker-boot.mjs', 'dist/RDKit_minimal.wasm',
       'dist/types/src/node-api.d.ts', 'dist/types/src/browser/index.d.ts',
     ]) expect(paths, p).toContain(p);
     const pkg = JSON.parse(readFileSync(join(project, 'node_modules/shadergrad/package.json'), 'utf8'));

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../src/hpo/store.ts';
+import { openStore } from '../src/hpo/open-store.ts';
 import { REPO, runShadergrad, running, spec, tempDir } from './helpers/store-fixtures.ts';
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');

@@ -4,7 +4,8 @@
  * fails, saying how to get one.
  */
 import { describe, expect, it } from 'vitest';
-import { openStore, StoreError, type StudyStore } from '../src/hpo/store.ts';
+import { openStore } from '../src/hpo/open-store.ts';
+import { StoreError, type StudyStore } from '../src/hpo/store.ts';
 import { storeContract } from './helpers/store-contract.ts';
 import { freshPostgres, NO_POSTGRES, running, spec } from './helpers/store-fixtures.ts';
 

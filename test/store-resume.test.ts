@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../src/hpo/store.ts';
+import { openStore } from '../src/hpo/open-store.ts';
 import type { TrialRecord } from '../src/hpo/trial.ts';
 import { completedTrials, logLines, startWorker, tempDir } from './helpers/store-fixtures.ts';
 

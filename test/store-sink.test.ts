@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StoreSink, StudyFullError } from '../src/hpo/store-sink.ts';
-import { openStore } from '../src/hpo/store.ts';
+import { openStore } from '../src/hpo/open-store.ts';
 import type { TrialRecord } from '../src/hpo/trial.ts';
 import { running, spec, tempDir } from './helpers/store-fixtures.ts';
 

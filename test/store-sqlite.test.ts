@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStore, StoreError } from '../src/hpo/store.ts';
+import { openStore } from '../src/hpo/open-store.ts';
+import { StoreError } from '../src/hpo/store.ts';
 import { storeContract } from './helpers/store-contract.ts';
 import { spec, tempDir } from './helpers/store-fixtures.ts';
 

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../src/hpo/store.ts';
+import { openStore } from '../src/hpo/open-store.ts';
 import { completedTrials, freshPostgres, logLines, startWorker, tempDir } from './helpers/store-fixtures.ts';
 
 describe('two workers on one PostgreSQL study', () => {

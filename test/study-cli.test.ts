@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../src/hpo/store.ts';
+import { openStore } from '../src/hpo/open-store.ts';
 import { runShadergrad, running, spec, tempDir } from './helpers/store-fixtures.ts';
 
 describe('shadergrad study', () => {
@@ -79,6 +79,6 @@ describe('shadergrad study', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^shadergrad study: study show needs the study's NAME\nusage: study list/);
     const s = await runShadergrad(['study', 'frobnicate']);
-    expect(s.stderr).toMatch(/expected list, show NAME, export NAME or delete NAME, got "frobnicate"/);
+    expect(s.stderr).toMatch(/expected list, show NAME, export NAME, delete NAME or import FILE, got "frobnicate"/);
   });
 });

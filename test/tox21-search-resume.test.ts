@@ -1,15 +1,17 @@
 // `tox21 search --study S --storage sqlite:///…` killed with SIGKILL after some trials completed, then run again
 // with the same command: the real search (data, populations of one, the SQLite store) — every trial completed before
 // the kill is still there with its values and was not trained again (one attempt, same update time), the study ends
-// with exactly the grid's trials, each configuration once.
+// with exactly the grid's trials, each configuration once. And a study's identity: made on one file, it refuses a
+// resume on another (naming the data), and takes a renamed copy of the same file.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from '../src/hpo/store.ts';
+import { openStore } from '../src/hpo/open-store.ts';
 import type { TrialRecord } from '../src/hpo/trial.ts';
+import { datasetHash } from '../src/tox21/study-identity.ts';
 
 const root = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'sg-search-resume-'));
@@ -72,5 +74,45 @@ describe('tox21 search --study, killed and run again', () => {
       expect(a.attempts).toBe(1);
       expect(a.updatedAt).toBe(k.updatedAt);
     }
+  });
+});
+
+describe("a study's identity", () => {
+  it('the data hash is FNV-1a 64 over the tasks, SMILES and labels (checked against BigInt arithmetic)', () => {
+    const ref = (text: string) => {
+      let h = 0xcbf29ce484222325n;
+      for (const ch of text) {
+        h ^= BigInt(ch.charCodeAt(0));
+        h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+      }
+      return h.toString(16).padStart(16, '0');
+    };
+    const d = { tasks: ['A', 'B'], smiles: ['CCO', 'c1ccccc1', 'N'], y: Float32Array.of(1, 0, 0, 1, 0, 0), labelled: Uint8Array.of(1, 0, 1, 1, 0, 0) };
+    expect(datasetHash(d)).toBe(ref('A,B\nCCO\t1-\nc1ccccc1\t01\nN\t--'));
+    expect(datasetHash({ ...d, y: Float32Array.of(1, 0, 0, 1, 0, 1), labelled: Uint8Array.of(1, 0, 1, 1, 0, 1) })).not.toBe(datasetHash(d));
+  });
+
+  it('a study made on one file refuses a resume on another, naming the data; a renamed copy resumes', async () => {
+    const lines = gunzipSync(readFileSync(join(root, '../shared/data/tox21.csv.gz'))).toString('utf8').split('\n');
+    // Two slices of 300 molecules, five apart (both hold an NR-AR positive in the validation split).
+    const a = join(dir, 'first-300.csv'), b = join(dir, 'shifted-300.csv'), copy = join(dir, 'first-300-renamed.csv');
+    writeFileSync(a, lines.slice(0, 301).join('\n') + '\n');
+    writeFileSync(copy, lines.slice(0, 301).join('\n') + '\n');
+    writeFileSync(b, [lines[0], ...lines.slice(6, 306)].join('\n') + '\n');
+    const url = `sqlite:///${join(dir, 'identity.db')}`;
+    const args = (data: string) => ['--data', data, '--space', 'hidden=8,epochs=1,keep=0.5', '--reps', '1', '--population', '1', '--study', 'I', '--storage', url, '--json'];
+    const made = await search(args(a)).done;
+    expect(made.code, made.stderr).toBe(0);
+    const other = await search(args(b)).done;
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/study "I" in sqlite:\/\/\/.*identity\.db was created with a different extra\.data\.hash: stored "[0-9a-f]{16}", now "[0-9a-f]{16}"/);
+    expect(other.stdout).toBe('');
+    const again = await search(args(copy)).done;
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).trials).toHaveLength(1);
+    const stored = await openStore(url, { create: false });
+    const spec = (await stored.loadStudy('I')).spec;
+    await stored.close();
+    expect(spec.extra).toMatchObject({ task: 'NR-AR', featurizer: 'ecfp4-1024', data: { molecules: 300 }, split: { kind: 'index' } });
   });
 });

@@ -11,6 +11,7 @@ import { LossChart } from './loss-chart.ts';
 import { longTasks, watchLongTasks } from './long-tasks.ts';
 import { addResultRow, fmt, showJson } from './results-view.ts';
 import { StudyClient } from './study-client.ts';
+import { StudyView } from './study-view.ts';
 
 const $ = <T extends HTMLElement>(id: string) => {
   const el = document.getElementById(id);
@@ -61,6 +62,7 @@ Object.assign(globalThis, { __shadergrad: { page, longTasks } });
 const chart = new LossChart(els.chart);
 chart.draw();
 const study = new StudyClient(new URL('./study-worker.js', import.meta.url));
+const studyView = new StudyView({ client: study, run: (body) => void run(({ fcn }) => body(fcn)) }, els.runStatus.closest('section')!, els.chart.closest('.column')!);
 
 const watching = watchLongTasks((all) => {
   const longest = Math.max(...all.map((t) => t.duration));
@@ -292,8 +294,10 @@ async function grid({ fcn, reps }: Settings) {
   });
   showJson(els.jsonGrid, r.json);
   const b = r.json.best;
+  const objective = r.json.objective.name;
   els.runStatus.textContent = b
-    ? `best of the grid: ${Object.entries(b.params).map(([k, v]) => `${k} ${v}`).join(', ')} — valid weighted accuracy ${fmt(b.valid.mean)} ± ${fmt(b.valid.sd)}, test ${fmt(b.test.mean)} (test not used to choose)`
+    ? `best of the grid: ${Object.entries(b.params).map(([k, v]) => `${k} ${v}`).join(', ')} — valid weighted accuracy ${fmt(b.values[objective])}` +
+      `${b.valuesSd?.[objective] !== undefined ? ` ± ${fmt(b.valuesSd[objective])}` : ''}, test ${fmt(b.values['test-wacc'])} (test not used to choose)`
     : 'every configuration of the grid failed';
 }
 
@@ -303,6 +307,7 @@ function updateButtons(): void {
   els.runBoth.disabled = !ready || page.webgpu !== true;
   els.runFcn.disabled = !ready || page.webgpu !== true;
   els.runGrid.disabled = !ready || page.webgpu !== true;
+  studyView.enable(ready && page.webgpu === true);
   els.file.disabled = page.busy;
 }
 

@@ -5,8 +5,9 @@
 import { reviveError } from '../src/browser/index.ts';
 import type { StudyReply, StudyRequest } from './study-protocol.ts';
 
-type Final = Extract<StudyReply, { type: 'ready' | 'no-webgpu' | 'loaded' | 'rf-result' | 'fcn-result' | 'grid-result' }>;
-type Progress = Extract<StudyReply, { type: 'data-progress' | 'trees' | 'epoch' | 'trial' | 'models-epoch' }>;
+type Final = Extract<StudyReply, { type: 'ready' | 'no-webgpu' | 'loaded' | 'rf-result' | 'fcn-result' | 'grid-result' | 'study-result' | 'study-export' | 'study-list' }>;
+export type Progress = Extract<StudyReply, { type: 'data-progress' | 'trees' | 'epoch' | 'trial' | 'models-epoch' | 'study-trials' | 'study-trial' }>;
+const PROGRESS = new Set<StudyReply['type']>(['data-progress', 'trees', 'epoch', 'trial', 'models-epoch', 'study-trials', 'study-trial']);
 
 /** Requests without their id: the client numbers them. */
 type Body<R> = R extends { id: number } ? Omit<R, 'id'> : never;
@@ -22,10 +23,10 @@ export class StudyClient {
       const m = ev.data;
       const p = this.pending.get(m.id);
       if (!p) return;
-      if (m.type === 'data-progress' || m.type === 'trees' || m.type === 'epoch' || m.type === 'trial' || m.type === 'models-epoch') return p.progress?.(m);
+      if (PROGRESS.has(m.type)) return p.progress?.(m as Progress);
       this.pending.delete(m.id);
       if (m.type === 'error') p.reject(reviveError(m.error));
-      else p.resolve(m);
+      else p.resolve(m as Final);
     };
     this.worker.onerror = (ev: ErrorEvent) => {
       const e = new Error(`the study worker failed: ${ev.message || 'it could not start (is study-worker.js served beside app.js?)'}`);

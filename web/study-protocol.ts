@@ -4,8 +4,10 @@
  * those workers, ~45 ms of main-thread time each in Chromium — happens off the page's main thread; the page sends
  * the file's bytes and draws what the worker reports.
  */
-import type { AdapterSummary, BrowserDataset, DatasetProgress, EpochReport, FcnHyperparams, SerializedError, TrainingMode, TrialParams } from '../src/browser/index.ts';
-import type { FcnJson, GridJson, RfJson } from './cli-json.ts';
+import type {
+  AdapterSummary, BrowserDataset, DatasetProgress, EpochReport, FcnHyperparams, FcnJson, Objective, RfJson, SearchJson, SearchSpace, SerializedError, StudyExport,
+  TrainingMode, TrialParams, TrialRecord, TrialState,
+} from '../src/browser/index.ts';
 
 /** The CLI's `tox21 fcn` settings: the book's hyperparameters plus task, seed and training mode. */
 export interface FcnSettings extends FcnHyperparams {
@@ -20,12 +22,40 @@ export interface RfSettings {
   trees: number;
 }
 
+/** An adaptive search kept in the page's IndexedDB: `tox21 search --study NAME` with these options. */
+export interface SearchStudySettings {
+  name: string;
+  /** As --space takes it: 'lr=log:1e-4:1e-2,hidden=30|50,…'. */
+  space: string;
+  sampler: string;
+  pruner: string;
+  /** Trials the study ends with (across reloads). */
+  nTrials: number;
+  reps: number;
+  objective: 'valid-wacc' | 'valid-auc';
+  /** Most models trained at once (--population); absent: the adapter's default. Not part of the study's spec. */
+  population?: number;
+}
+
+/** A stored study as the page lists it. */
+export interface StoredStudyInfo {
+  name: string;
+  trials: number;
+  counts: Record<TrialState, number>;
+  nTrials: number | null;
+  best: number | null;
+}
+
 export type StudyRequest =
   | { id: number; type: 'init' }
   | { id: number; type: 'load'; bytes: ArrayBuffer; file: string }
   | { id: number; type: 'rf'; settings: RfSettings }
   | { id: number; type: 'fcn'; settings: FcnSettings }
-  | { id: number; type: 'grid'; settings: FcnSettings; reps: number };
+  | { id: number; type: 'grid'; settings: FcnSettings; reps: number }
+  /** Runs (or resumes) the stored study until it holds nTrials finished trials. */
+  | { id: number; type: 'study'; settings: FcnSettings; study: SearchStudySettings }
+  | { id: number; type: 'study-export'; name: string }
+  | { id: number; type: 'study-list' };
 
 export type StudyReply =
   | { id: number; type: 'ready'; adapter: AdapterSummary; adapterName: string }
@@ -39,5 +69,15 @@ export type StudyReply =
   | { id: number; type: 'models-epoch'; epoch: number; models: { label: string; loss: number }[] }
   | { id: number; type: 'rf-result'; json: RfJson }
   | { id: number; type: 'fcn-result'; json: FcnJson }
-  | { id: number; type: 'grid-result'; json: GridJson }
+  /** The grid as `tox21 search --preset simple --sampler grid --json` prints it. */
+  | { id: number; type: 'grid-result'; json: SearchJson }
+  /** A study's trials as the store holds them, after a change (for the charts; throttled). */
+  | { id: number; type: 'study-trials'; trials: TrialRecord[]; space: SearchSpace; objective: Objective }
+  /** A trial of the study started or finished training in this page. */
+  | { id: number; type: 'study-trial'; event: 'started' | 'finished'; trialId: number; state: TrialState; attempt: number }
+  /** The study ended: as `tox21 search --study NAME --json` prints it. */
+  | { id: number; type: 'study-result'; json: SearchJson; resumed: number; requeued: number[] }
+  /** The study as `shadergrad study export NAME --format json` writes it. */
+  | { id: number; type: 'study-export'; json: StudyExport }
+  | { id: number; type: 'study-list'; storage: string; studies: StoredStudyInfo[] }
   | { id: number; type: 'error'; error: SerializedError };

@@ -3,7 +3,8 @@
  * it — its parents and a closure mapping the output's gradient to theirs (written beside each op in ops.ts).
  * `backward()` walks that tape in reverse topological order, accumulating gradients that meet at a shared input.
  * A tape whose intermediate was disposed (by `tidy` or `dispose`) is cut: `backward()` refuses it by name rather
- * than letting the parameters behind the cut silently receive no gradient.
+ * than letting the parameters behind the cut silently receive no gradient. A second backward() through the same
+ * recorded ops is refused unless the first kept the tape (`{ keepTape: true }`), as PyTorch's retain_graph.
  */
 import type { Backend, Storage } from '../backend/backend.ts';
 import { gradEnabled, keep, noGrad, track, type Disposable } from './scope.ts';
@@ -54,6 +55,8 @@ export class Tensor implements Disposable {
    * can (`gradOut`), so one optimizer dispatch finds every parameter's gradient in one arena.
    */
   gradTarget: Storage | null = null;
+  /** A backward() has gone through this op without `keepTape`: another would count its gradient twice. */
+  backwardDone = false;
   /** Releases what the op that made this tensor kept for its backward (called once, by dispose). */
   onDispose: (() => void) | null = null;
 
@@ -141,12 +144,20 @@ export class Tensor implements Disposable {
     if (this.disposed) throw new Error(`${op}: tensor${this.name ? ` ${this.name}` : ''} [${this.shape.join(', ')}] was disposed`);
   }
 
-  /** Reverse-mode gradients of this scalar (or of `seed` · this) into every leaf that requires a gradient. */
-  backward(seed?: Tensor): void {
+  /**
+   * Reverse-mode gradients of this scalar (or of `seed` · this) into every leaf that requires a gradient; a leaf
+   * that already has one gets the sum, so two losses built by two forward passes accumulate (as in PyTorch). A
+   * second backward() through the same recorded ops is refused unless the first one was told `{ keepTape: true }`:
+   * it would add the very same gradients again, which is never what a training step means.
+   */
+  backward(seed?: Tensor, opts: { keepTape?: boolean } = {}): void {
     this.check('backward');
     checkedBy = '';
     if (!seed && this.size !== 1) throw new Error(`backward: the output has shape [${this.shape.join(', ')}]; pass a seed gradient or reduce it to a scalar first`);
     const order = topoSort(this);
+    const spent = this.backwardDone ? this : order.find((t) => t.backwardDone);
+    if (spent) throw secondBackward(this, spent);
+    if (!opts.keepTape) for (const t of order) if (!t.isLeaf) t.backwardDone = true;
     const uses = new Map<Tensor, number>();
     for (const t of order) for (const p of t.parents) if (p.requiresGrad) uses.set(p, (uses.get(p) ?? 0) + 1);
     direct = new Set(order.filter((t) => t.isLeaf && t.gradTarget && !t.grad && uses.get(t) === 1));
@@ -209,6 +220,15 @@ function tapeCut(node: Tensor, input: Tensor, j: number): Error {
     `backward: the tape was cut — ${what} input ${j} [${input.shape.join(', ')}]${input.name ? ` "${input.name}"` : ''}${made} was disposed ` +
       '(by tidy() or dispose()) before backward(), so nothing behind it would get a gradient; call backward() inside the tidy ' +
       'that made the loss, or keep() the tensors you need',
+  );
+}
+
+function secondBackward(root: Tensor, spent: Tensor): Error {
+  const at = spent === root ? 'this tensor' : `${spent.op || 'an op'} [${spent.shape.join(', ')}] on its tape`;
+  return new Error(
+    `backward: ${at} was already backpropagated through; a second backward() would add the same gradients to the ` +
+      'parameters again. Build the loss again with a new forward pass for each step, or pass { keepTape: true } to the ' +
+      'first backward() to run it twice on purpose',
   );
 }
 

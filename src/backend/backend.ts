@@ -163,6 +163,11 @@ export interface Backend {
   arenaLayout(views: Storage[]): { whole: Storage; offsets: number[] } | null;
   /** Submits recorded work without waiting (no-op on the CPU). */
   flush(): void;
+  /**
+   * Frees everything the backend holds (on WebGPU: buffers, pipelines and the device); idempotent. Later operations
+   * throw BackendDisposedError; releasing a storage after it does nothing.
+   */
+  dispose(): void;
 
   matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage;
   /** Uploads a bit matrix given as CSR set-column indices (see bit-matrix.ts); `releaseBitMatrix` frees it. */
@@ -342,6 +347,11 @@ export function checkModelOptim(p: Storage, g: Storage, m: Storage | null, v: St
   if (s.lr.length < s.models || s.t.length < s.models) throw new ShapeError(`${op}: ${s.lr.length} learning rates and ${s.t.length} steps for ${s.models} models`);
   for (let i = 0; i < s.models; i++) {
     if (!Number.isInteger(s.t[i]) || s.t[i] < 0) throw new RangeError(`${op}: step of model ${i} must be an integer ≥ 0 (0 = frozen), got ${s.t[i]}`);
+  }
+  const wd = s.weightDecay;
+  if (wd && wd.length < s.models) throw new ShapeError(`${op}: ${wd.length} weight decays for ${s.models} models`);
+  for (let i = 0; wd && i < s.models; i++) {
+    if (!(wd[i] >= 0) || !Number.isFinite(wd[i])) throw new RangeError(`${op}: weight decay of model ${i} must be a finite number ≥ 0, got ${wd[i]}`);
   }
   return s.segments ? 0 : p.length / s.models;
 }

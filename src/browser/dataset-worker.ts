@@ -6,10 +6,10 @@
 import { DataFileError } from '../data/data-error.ts';
 import { decodeDataText, isGzip } from '../data/data-text.ts';
 import { datasetFromText, type MoleculeJobRunner } from '../data/molecule-dataset.ts';
-import { joinJobResults, runMoleculeJob, type JobResult, type MoleculeJob } from '../data/molecule-jobs.ts';
+import { joinJobResults, runMoleculeJobSafely, type JobResult, type MoleculeJob } from '../data/molecule-jobs.ts';
 import type { BrowserDataset, DatasetProgress, DatasetReply, DatasetRequest } from './load-dataset.ts';
 import { loadRDKitBrowser } from './rdkit-browser.ts';
-import { serializeError } from './worker-errors.ts';
+import { serializeError } from '../workers/errors.ts';
 
 /** Molecules per chunk: progress every ~0.1 s at RDKit's ~0.4 ms per molecule. */
 const CHUNK = 256;
@@ -27,15 +27,16 @@ self.onmessage = async (ev: MessageEvent<DatasetRequest>) => {
     const text = decodeDataText(gzipped ? await gunzip(raw, file) : raw, file, gzipped);
     const t1 = performance.now();
     progress({ phase: 'rdkit', done: 0, total: 0 });
-    const rdkit = await loadRDKitBrowser(rdkitWasmUrl ?? new URL('./RDKit_minimal.wasm', import.meta.url));
+    const loadRDKit = () => loadRDKitBrowser(rdkitWasmUrl ?? new URL('./RDKit_minimal.wasm', import.meta.url)); // fresh after a crash
+    const rdkit = await loadRDKit();
     const t2 = performance.now();
     progress({ phase: 'parse', done: 0, total: 0 });
-    const run: MoleculeJobRunner = <J extends MoleculeJob>(job: J, smiles: readonly string[]): JobResult<J> => {
+    const run: MoleculeJobRunner = async <J extends MoleculeJob>(job: J, smiles: readonly string[]): Promise<JobResult<J>> => {
       const phase = job.kind === 'ecfp' ? 'ecfp' : 'scaffold';
       const parts: JobResult<J>[] = [];
       for (let s = 0; s < smiles.length || s === 0; s += CHUNK) {
         progress({ phase, done: s, total: smiles.length });
-        parts.push(runMoleculeJob(rdkit, job, smiles.slice(s, s + CHUNK)));
+        parts.push(await runMoleculeJobSafely(loadRDKit, job, smiles.slice(s, s + CHUNK)));
       }
       progress({ phase, done: smiles.length, total: smiles.length });
       return joinJobResults(job, parts);

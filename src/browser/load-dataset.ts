@@ -4,7 +4,8 @@
  * sends back the dataset's typed arrays without copying them. Progress arrives per chunk of molecules.
  */
 import type { AssembledDataset, TextDatasetOptions } from '../data/molecule-dataset.ts';
-import { reviveError, type SerializedError } from './worker-errors.ts';
+import { reviveError, type SerializedError } from '../workers/errors.ts';
+import { spawnWebWorker } from '../workers/web-transport.ts';
 
 export type DatasetPhase = 'decode' | 'rdkit' | 'parse' | 'ecfp' | 'scaffold';
 
@@ -43,20 +44,20 @@ export type DatasetReply =
 export function loadDatasetInWorker(data: ArrayBuffer | Uint8Array | string, file: string, opts: LoadDatasetOptions = {}): Promise<BrowserDataset> {
   const { onProgress, rdkitWasmUrl, workerUrl, ...datasetOpts } = opts;
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data).buffer : data instanceof Uint8Array ? data.slice().buffer : data;
-  const worker = new Worker(workerUrl ?? new URL('./dataset-worker.browser.js', import.meta.url), { type: 'module', name: 'shadergrad dataset' });
+  const worker = spawnWebWorker(workerUrl ?? new URL('./dataset-worker.browser.js', import.meta.url), { name: 'shadergrad dataset' });
   return new Promise<BrowserDataset>((resolve, reject) => {
-    worker.onmessage = (ev: MessageEvent<DatasetReply>) => {
-      const m = ev.data;
+    worker.onMessage((message) => {
+      const m = message as DatasetReply;
       if (m.type === 'progress') return onProgress?.(m.progress);
-      worker.terminate();
+      void worker.terminate();
       if (m.type === 'done') resolve(m.result);
       else reject(reviveError(m.error));
-    };
-    worker.onerror = (ev: ErrorEvent) => {
-      worker.terminate();
-      reject(new Error(`the dataset worker failed to start or crashed: ${ev.message || 'no message (is dataset-worker.browser.js served beside the library?)'}`));
-    };
+    });
+    worker.onError((e) => {
+      void worker.terminate();
+      reject(new Error(`the dataset worker failed to start or crashed: ${e.message}`));
+    });
     const request: DatasetRequest = { bytes: bytes as ArrayBuffer, file, opts: datasetOpts, rdkitWasmUrl };
-    worker.postMessage(request, [request.bytes]);
+    worker.post(request, [request.bytes]);
   });
 }

@@ -1,20 +1,53 @@
 /**
  * Option parsing shared by the commands: node's parseArgs in strict mode, so an unknown flag or a missing value is a
- * CliError naming the flag, plus typed readers that name the flag and the bad value.
+ * CliError naming the flag, plus typed readers that name the flag and the bad value. A value that starts with a
+ * dash and reads as a number (`--epochs -1`) is the flag's value, so the reader can say what is wrong with it
+ * (parseArgs alone calls it "ambiguous", as if the value were missing).
  */
 import { parseArgs } from 'node:util';
+import { COUNT_LIMITS } from '../tox21/options-check.ts';
 import { CliError } from './cli-error.ts';
 
 type Spec = Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean }>;
 
 export function parseOptions<S extends Spec>(argv: string[], spec: S) {
   try {
-    return parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }).values as unknown as {
+    return parseArgs({ args: joinNegativeValues(argv, spec), options: spec, strict: true, allowPositionals: false }).values as unknown as {
       [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean | undefined : string | undefined;
     };
   } catch (e) {
     throw new CliError((e as Error).message);
   }
+}
+
+/** `--flag -1` → `--flag=-1` for a string flag followed by a negative number (or -Infinity, -NaN). */
+function joinNegativeValues(argv: string[], spec: Spec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name !== undefined && spec[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity$|NaN$)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+/**
+ * A count that becomes memory (`--reps`, `--trials`, `--threads`, `--population`): an integer from 1 to its limit,
+ * refused with the reason beyond it, before anything is allocated.
+ */
+export function countOption(name: keyof typeof COUNT_LIMITS, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const { max, why } = COUNT_LIMITS[name];
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 1) throw new CliError(`--${name} must be an integer ≥ 1, got "${value}"`);
+  if (n > max) throw new CliError(`--${name} must be at most ${max.toLocaleString('en-US')} (${why}), got "${value}"`);
+  return n;
 }
 
 export function intOption(name: string, value: string | undefined, fallback: number, min = -Infinity): number {

@@ -13,6 +13,7 @@ import { GROUPS, runSuite, selectGroups, type Peers } from '../perf/suite.ts';
 import { HEADER, formatSummary, resultLine } from '../perf/table.ts';
 import { parseOptions } from './args.ts';
 import { CliError } from './cli-error.ts';
+import { checkOutputFile } from './output-path.ts';
 
 export const usage = `bench [--filter ${GROUPS.join('|')}[,…]] [--sizes 1024,2048,…] [--peers] [--json] [--out FILE]   kernel benchmarks on this adapter
                         [--tune]   first time matmul kernels and tiles on this adapter and cache the winners (alone: only that)`;
@@ -22,6 +23,7 @@ export async function run(argv: string[]): Promise<number> {
     filter: { type: 'string' }, peers: { type: 'boolean' }, json: { type: 'boolean' }, out: { type: 'string' }, sizes: { type: 'string' }, tune: { type: 'boolean' },
   });
   const sizes = o.sizes === undefined ? undefined : parseSizes(o.sizes);
+  if (o.out !== undefined) checkOutputFile('bench', 'out', o.out); // before the benchmarks run
   const filter = o.filter?.split(',').map((s) => s.trim()).filter(Boolean);
   try {
     selectGroups(filter);
@@ -110,9 +112,9 @@ async function loadPeers(log: (s: string) => void): Promise<Peers> {
       for (const s of r.status) log(`peer ${s.impl}: ${s.note}`);
       return r;
     },
-    offline: (cases) => {
+    offline: (cases, nets) => {
       log('python peers (PyTorch, numpy): running…');
-      const r = runPythonPeers(cases);
+      const r = runPythonPeers(cases, { nets });
       for (const s of r.status) log(`peer ${s.impl}: ${s.note}`);
       return r;
     },

@@ -7,6 +7,8 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { commands } from './commands.ts';
 import { CliError, CommandFailed } from './cli-error.ts';
+import { UndefinedMetricError } from '../tox21/class-balance.ts';
+import { HyperparamError } from '../tox21/options-check.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const names = Object.keys(commands).sort((a, b) => b.split(' ').length - a.split(' ').length);
@@ -29,9 +31,13 @@ export async function main(argv: string[]): Promise<number> {
     const code = await mod.run(argv.slice(name.split(' ').length));
     return typeof code === 'number' ? code : 0;
   } catch (e) {
-    if (e instanceof CliError) {
+    if (e instanceof CliError || e instanceof HyperparamError) {
       process.stderr.write(`shadergrad ${name}: ${e.message}\nusage: ${mod.usage}\n`);
       return 2;
+    }
+    if (e instanceof UndefinedMetricError) {
+      process.stderr.write(`shadergrad ${name}: ${e.message}\n`);
+      return 1;
     }
     if (e instanceof CommandFailed) return 1;
     throw e;

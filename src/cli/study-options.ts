@@ -3,7 +3,8 @@
  * share a study between machines), creates the study or resumes it — refusing a resume whose space, sampler,
  * pruner, objective or data differ, naming the difference — and turns store errors into one-line CLI errors.
  */
-import { openStore, StoreError, workerName, type StudyStore } from '../hpo/store.ts';
+import { openStore, workerName } from '../hpo/open-store.ts';
+import { StoreError, type StudyStore } from '../hpo/store.ts';
 import type { Study, StudySpec } from '../hpo/store-spec.ts';
 import { CliError, CommandFailed } from './cli-error.ts';
 

@@ -1,18 +1,22 @@
 /**
- * `shadergrad study list|show NAME|export NAME --format json|csv|delete NAME [--storage URL]`: what a study store
- * holds, without a GPU. These commands only read (or delete): they open the store without creating it, so a wrong
- * URL or name writes nothing, and every store problem is one line on stderr naming the file, server or study, with
- * exit code 1.
+ * `shadergrad study list|show NAME|export NAME --format json|csv|delete NAME|import FILE [--storage URL]`: what a
+ * study store holds, without a GPU. list, show, export and delete only read (or delete): they open the store without
+ * creating it, so a wrong URL or name writes nothing. import loads an export (a page's study, or another store's)
+ * into the store, creating it, so CLI workers can resume the study. Every problem is one line on stderr naming the
+ * file, server or study, with exit code 1.
  */
 import { parseOptions, choiceOption } from './args.ts';
 import { CliError } from './cli-error.ts';
 import { storeFailure } from './study-options.ts';
 import { paramText } from '../hpo/space.ts';
-import { openStore, type OpenOptions, type StudyStore, type TrialRow } from '../hpo/store.ts';
+import { readFileSync } from 'node:fs';
+import { openStore } from '../hpo/open-store.ts';
+import { importStudy, parseStudyExport, studyExportJson, StudyImportError } from '../hpo/study-export.ts';
+import { type OpenOptions, type StudyStore, type TrialRow } from '../hpo/store.ts';
 import type { Study } from '../hpo/store-spec.ts';
 import { objectiveValue, TRIAL_STATES } from '../hpo/trial.ts';
 
-export const usage = 'study list|show NAME|export NAME --format json|csv|delete NAME [--storage sqlite:///file.db|postgresql://user:pass@host/db] [--json]';
+export const usage = 'study list|show NAME|export NAME --format json|csv|delete NAME|import FILE [--storage sqlite:///file.db|postgresql://user:pass@host/db] [--json]';
 
 /** Opens `--storage` for a command; store problems become one line on stderr and exit code 1. */
 export async function openStudyStore(command: string, url: string | undefined, opts: OpenOptions = {}): Promise<StudyStore> {
@@ -29,11 +33,13 @@ export async function run(argv: string[]): Promise<number> {
   const flags = positional === undefined ? rest : rest.slice(1);
   const o = parseOptions(flags, { storage: { type: 'string' }, format: { type: 'string' }, json: { type: 'boolean' } });
   const command = `study ${sub ?? ''}`.trim();
-  if (!sub || !['list', 'show', 'export', 'delete'].includes(sub)) throw new CliError(`expected list, show NAME, export NAME or delete NAME, got "${sub ?? ''}"`);
+  if (!sub || !['list', 'show', 'export', 'delete', 'import'].includes(sub)) throw new CliError(`expected list, show NAME, export NAME, delete NAME or import FILE, got "${sub ?? ''}"`);
   if (sub === 'list' && positional !== undefined) throw new CliError(`study list takes no name, got "${positional}"`);
+  if (sub === 'import' && positional === undefined) throw new CliError('study import needs the FILE that `study export NAME --format json` wrote');
   if (sub !== 'list' && positional === undefined) throw new CliError(`study ${sub} needs the study's NAME`);
   const format = sub === 'export' ? choiceOption('format', o.format, ['json', 'csv'] as const, 'json') : undefined;
   if (sub !== 'export' && o.format !== undefined) throw new CliError('--format is an option of study export');
+  if (sub === 'import') return importFile(positional!, o.storage, !!o.json);
 
   const store = await openStudyStore(command, o.storage, { create: false });
   try {
@@ -62,13 +68,44 @@ export async function run(argv: string[]): Promise<number> {
     }
     const rows = await store.trialRows(study);
     if (sub === 'show') {
-      process.stdout.write(o.json ? `${JSON.stringify(exportJson(study, rows, store.url))}\n` : showText(study, rows, store.url));
+      process.stdout.write(o.json ? `${JSON.stringify(studyExportJson(study, rows, store.url))}\n` : showText(study, rows, store.url));
     } else {
-      process.stdout.write(format === 'csv' ? exportCsv(study, rows) : `${JSON.stringify(exportJson(study, rows, store.url))}\n`);
+      process.stdout.write(format === 'csv' ? exportCsv(study, rows) : `${JSON.stringify(studyExportJson(study, rows, store.url))}\n`);
     }
     return 0;
   } catch (e) {
     throw storeFailure(command, e);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `study import FILE`: the file is read and checked whole before the store is opened (and created). */
+async function importFile(file: string, storage: string | undefined, json: boolean): Promise<number> {
+  let exp: ReturnType<typeof parseStudyExport>;
+  try {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new StudyImportError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    }
+    exp = parseStudyExport(text, file);
+  } catch (e) {
+    throw storeFailure('study import', e);
+  }
+  const store = await openStudyStore('study import', storage);
+  try {
+    const r = await importStudy(store, exp, file);
+    const states = TRIAL_STATES.map((k) => [k, exp.trials.filter((t) => t.state === k).length] as const).filter(([, n]) => n > 0);
+    if (json) process.stdout.write(`${JSON.stringify({ storage: store.url, study: r.study.name, trials: r.trials, requeued: r.requeued })}\n`);
+    else {
+      process.stdout.write(`imported study "${r.study.name}" into ${store.url}: ${r.trials} trials (${states.map(([k, n]) => `${n} ${k}`).join(', ') || 'none'})` +
+        `${r.requeued.length ? `; running when exported, now waiting: ${r.requeued.join(', ')}` : ''}\n`);
+    }
+    return 0;
+  } catch (e) {
+    throw storeFailure('study import', e);
   } finally {
     await store.close();
   }
@@ -90,15 +127,6 @@ function showText(study: Study, rows: TrialRow[], url: string): string {
     paramText(r.record.params) + (r.record.reason ? `  (${r.record.reason})` : ''),
   ]);
   return `${head.join('\n')}\n${rows.length ? table(['id', 'state', s.objective.name, 'epochs', 'seconds', 'attempts', 'params'], body) : 'no trials yet\n'}`;
-}
-
-function exportJson(study: Study, rows: TrialRow[], url: string) {
-  return {
-    storage: url,
-    study: study.spec,
-    createdAt: new Date(study.createdAt).toISOString(),
-    trials: rows.map((r) => ({ ...r.record, attempts: r.attempts, worker: r.worker, updatedAt: new Date(r.updatedAt).toISOString() })),
-  };
 }
 
 /** One row per trial: id, state, reason, budget, seconds, attempts, then a column per parameter and per value. */

@@ -4,7 +4,7 @@
  * every failed row — as a human summary, or with --json exactly one JSON object on stdout, so a user can check a
  * data file before training on it. Data problems exit 1 with the file, line and column; usage errors exit 2.
  */
-import { choiceOption, intOption, parseOptions } from './args.ts';
+import { choiceOption, parseOptions, countOption } from './args.ts';
 import { CliError, CommandFailed } from './cli-error.ts';
 import { dataReportJson, dataReportLines } from '../data/data-report.ts';
 import type { LoadReport } from '../data/tox21.ts';
@@ -30,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const dataOpts = dataOptionsFrom({ ...o, 'split-seed': o['split-seed'] ?? o.seed });
   const weights = choiceOption('weights', o.weights, ['deepchem2017', 'train-balanced'] as const, 'deepchem2017');
-  const threads = o.threads === undefined ? undefined : intOption('threads', o.threads, 1, 1);
+  const threads = o.threads === undefined ? undefined : countOption('threads', o.threads, 1);
   let tasks: string[] | undefined;
   if (o.tasks !== undefined) {
     tasks = o.tasks.split(',').map((t) => t.trim());
@@ -55,13 +55,15 @@ export function jsonSummary(r: LoadReport) {
     sourceKind: r.sourceKind,
     seconds: { featurize: r.seconds.featurize, total: r.seconds.total },
     cached: r.cached,
+    ...(r.cacheNote ? { cacheNote: r.cacheNote } : {}),
+    delimiter: r.delimiter,
     threads: r.threads,
   };
 }
 
 function humanSummary(r: LoadReport): string {
   const lines: string[] = [];
-  lines.push(`source       ${r.source} (${r.sourceKind})`);
+  lines.push(`source       ${r.source} (${r.sourceKind}${r.delimiter === '\t' ? ', tab-separated' : ''})`);
   const report = dataReportLines(r);
   const split = report.pop()!;
   report.pop(); // the task list: the table below shows every task

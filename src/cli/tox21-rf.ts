@@ -6,13 +6,15 @@
  * Data problems exit 1, usage errors 2.
  */
 import { availableParallelism } from 'node:os';
-import { intOption, parseOptions } from './args.ts';
+import { intOption, parseOptions, countOption } from './args.ts';
 import { CliError } from './cli-error.ts';
 import { RandomForest } from '../forest/forest.ts';
 import { featuresPerNode, type ForestOptions } from '../forest/options.ts';
 import { TreePool } from '../forest/tree-pool.ts';
 import { BOOK_FOREST, meanScores, runTaskBaseline, type ForestFitter, type TaskBaseline } from '../forest/tox21-baseline.ts';
+import { rfJson } from '../report/results-json.ts';
 import { checkTask, DATA_FLAGS, DATA_USAGE, dataJson, dataOptionsFrom, dataText, loadData, metricsTable, seedOption } from './tox21-shared.ts';
+import { checkTaskHasPositives } from '../tox21/class-balance.ts';
 
 export const usage =
   `tox21 rf ${DATA_USAGE} [--task NR-AR|all] [--trees 50] [--max-features sqrt|log2|N|FRACTION] [--max-depth N] [--seed N] [--labeled-only] [--threads N] [--json]`;
@@ -39,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
     seed,
   };
   const labeledOnly = o['labeled-only'] ?? false;
-  const threads = intOption('threads', o.threads, Math.min(availableParallelism(), 8), 1);
+  const threads = countOption('threads', o.threads, Math.min(availableParallelism(), 8));
   const taskArg = o.task ?? 'NR-AR';
 
   const pool = threads > 1 ? new TreePool(threads) : null;
@@ -47,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     const loaded = await loadData('tox21 rf', dataOpts);
     const { dataset, split } = loaded;
     checkTask(taskArg, loaded.report, true);
+    if (taskArg !== 'all') checkTaskHasPositives(loaded, taskArg);
     checkMaxFeatures(forest, dataset.features.nBits);
 
     const fit: ForestFitter = pool ? (x, y, opts) => pool.fit(x, y, opts) : (x, y, opts) => RandomForest.fit(x, y, opts);
@@ -54,37 +57,18 @@ export async function run(argv: string[]): Promise<number> {
     const results: TaskBaseline[] = [];
     for (const task of tasks) results.push(await runTaskBaseline(dataset, split, task, { forest, labeledOnly }, fit));
 
-    const header = {
-      model: 'rf' as const,
-      task: taskArg,
-      split: { train: split.train.length, valid: split.valid.length, test: split.test.length },
-    };
-    const hyperparameters = {
-      nEstimators: forest.nEstimators,
-      maxFeatures: forest.maxFeatures,
-      maxDepth: forest.maxDepth ?? null,
-      minSamplesSplit: 2,
-      minSamplesLeaf: 1,
-      classWeight: forest.classWeight,
-      bootstrap: true,
-      labeledOnly,
-    };
-    const seconds = { fit: sum(results.map((r) => r.seconds.fit)), predict: sum(results.map((r) => r.seconds.predict)) };
+    const json = rfJson({
+      task: taskArg, split: { train: split.train.length, valid: split.valid.length, test: split.test.length }, results,
+      forest, labeledOnly, seed, threads, data: dataJson(loaded.report),
+    });
     if (o.json) {
-      const body =
-        taskArg === 'all'
-          ? {
-              tasks: Object.fromEntries(results.map((r) => [r.task, { trainRows: r.trainRows, metrics: r.metrics, seconds: r.seconds }])),
-              mean: meanScores(results),
-            }
-          : { trainRows: results[0].trainRows, metrics: results[0].metrics };
-      process.stdout.write(`${JSON.stringify({ ...header, ...body, seconds, hyperparameters, seed, threads, data: dataJson(loaded.report) })}\n`);
+      process.stdout.write(`${JSON.stringify(json)}\n`);
     } else {
       process.stdout.write(metricsTable([...results.map((r) => ({ name: r.task, metrics: r.metrics })), ...(taskArg === 'all' ? [{ name: 'mean', metrics: meanScores(results) }] : [])], 'task'));
       process.stdout.write(
         `${forest.nEstimators} trees, max features ${forest.maxFeatures}, max depth ${forest.maxDepth ?? 'none'}, seed ${seed}, ` +
           `${threads} thread${threads > 1 ? 's' : ''}; trained on ${labeledOnly ? 'labelled training rows' : 'all training rows, missing labels as 0'}\n` +
-          `fit ${seconds.fit.toFixed(2)} s, predict ${seconds.predict.toFixed(2)} s\n`,
+          `fit ${json.seconds.fit.toFixed(2)} s, predict ${json.seconds.predict.toFixed(2)} s\n`,
       );
       process.stdout.write(dataText(loaded.report));
     }
@@ -110,8 +94,4 @@ function checkMaxFeatures(forest: ForestOptions, nFeatures: number): void {
   } catch (e) {
     throw new CliError(`--max-features: ${(e as Error).message}`);
   }
-}
-
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }

@@ -4,15 +4,18 @@
  * what the data load used and set aside, the `--task` check (which says when a column was ignored, and why),
  * hyperparameter flags, and the metrics table.
  */
-import { createBackend } from '../backend/create.ts';
 import type { Backend } from '../backend/backend.ts';
 import { DataFileError } from '../data/data-error.ts';
 import { dataReportJson, dataReportLines, type DataReportJson } from '../data/data-report.ts';
 import { DataUnavailableError } from '../data/data-source.ts';
 import { loadTox21, type LoadOptions, type LoadReport, type SplitKind } from '../data/tox21.ts';
 import { SPLITS, type SplitName, type SplitScores } from '../metrics/split-scores.ts';
+import { backendReport, chooseBackend, type BackendReport } from '../train/choose-backend.ts';
+import { measurePopulationCost } from '../train/population-cost.ts';
+import type { NetworkShape } from '../train/step-timer.ts';
 import { BOOK_DEFAULTS, type FcnHyperparams, type TrainingMode } from '../tox21/hyperparams.ts';
-import { boolOption, choiceOption, intOption, numberOption } from './args.ts';
+import { hyperparamFlag } from '../tox21/options-check.ts';
+import { choiceOption } from './args.ts';
 import { CliError, CommandFailed } from './cli-error.ts';
 
 /** The data flags every Tox21 command takes; spread into its parseOptions spec. */
@@ -20,9 +23,10 @@ export const DATA_FLAGS = {
   data: { type: 'string' },
   split: { type: 'string' },
   'split-seed': { type: 'string' },
+  'smiles-column': { type: 'string' },
 } as const;
 
-export const DATA_USAGE = '[--data PATH] [--split index|random|scaffold] [--split-seed N]';
+export const DATA_USAGE = '[--data PATH] [--smiles-column NAME] [--split index|random|scaffold] [--split-seed N]';
 
 export const SPLIT_KINDS = ['index', 'random', 'scaffold'] as const satisfies readonly SplitKind[];
 
@@ -31,20 +35,25 @@ export interface DataOptions {
   split: SplitKind;
   /** Seed of the random split (0 unless given). */
   splitSeed: number;
+  /** The SMILES column's header name (default: the column named "smiles"). */
+  smilesColumn?: string;
 }
 
 /** `--data`, `--split`, `--split-seed` (only with `--split random`), checked with the flag named. */
-export function dataOptionsFrom(o: { data?: string; split?: string; 'split-seed'?: string }): DataOptions {
+export function dataOptionsFrom(o: { data?: string; split?: string; 'split-seed'?: string; 'smiles-column'?: string }): DataOptions {
   const split = choiceOption('split', o.split, SPLIT_KINDS, 'index');
   const splitSeed = seedOption(o['split-seed'], 'split-seed');
   if (o['split-seed'] !== undefined && split !== 'random') throw new CliError(`--split-seed applies only to --split random (the ${split} split has no seed)`);
-  return { data: o.data, split, splitSeed };
+  if (o['smiles-column'] !== undefined && o['smiles-column'].trim() === '') throw new CliError('--smiles-column needs a column name');
+  return { data: o.data, split, splitSeed, smilesColumn: o['smiles-column'] };
 }
 
 /** Loads the data as `opts` say; a data problem is printed as `shadergrad COMMAND: file, line …: problem`, exit 1. */
 export async function loadData(command: string, opts: DataOptions, extra: Omit<LoadOptions, 'data' | 'split' | 'seed'> = {}) {
   try {
-    return await loadTox21({ ...extra, data: opts.data, split: opts.split, seed: opts.splitSeed });
+    const loaded = await loadTox21({ ...extra, data: opts.data, split: opts.split, seed: opts.splitSeed, smilesColumn: opts.smilesColumn });
+    if (loaded.report.cacheNote) process.stderr.write(`shadergrad ${command}: ${loaded.report.cacheNote}\n`);
+    return loaded;
   } catch (e) {
     if (e instanceof DataFileError || e instanceof DataUnavailableError) {
       process.stderr.write(`shadergrad ${command}: ${e.message}\n`);
@@ -54,9 +63,40 @@ export async function loadData(command: string, opts: DataOptions, extra: Omit<L
   }
 }
 
-export async function backendFor(command: string, kind: string | undefined): Promise<Backend> {
+/**
+ * The backend a training command runs on (`--backend auto|webgpu|cpu`; see src/train/choose-backend.ts): `auto`
+ * times one step of `network` on a software adapter and on the CPU and trains on the faster, saying which and why.
+ * With `populations`, also whether populations pay on it (src/train/population-cost.ts: the default population).
+ */
+export async function backendFor(command: string, kind: string | undefined, network: Partial<NetworkShape> = {}, opts: { populations?: boolean } = {}): Promise<Backend> {
   const backend = choiceOption('backend', kind, ['auto', 'webgpu', 'cpu'] as const, 'auto');
-  return createBackend({ backend, onFallback: (why) => process.stderr.write(`shadergrad ${command}: no WebGPU adapter (${why}); training on the CPU backend\n`) });
+  const shape: NetworkShape = { ...DEFAULT_NETWORK, ...network };
+  const note = (line: string) => process.stderr.write(`shadergrad ${command}: ${line}\n`);
+  let chosen: Awaited<ReturnType<typeof chooseBackend>>;
+  try {
+    chosen = await chooseBackend({ backend, network: shape, onNote: note });
+  } catch (e) {
+    // A network no candidate backend can hold (src/nn/memory.ts): one line, before anything is timed or allocated.
+    if (e instanceof RangeError) throw new CliError(`--hidden ${shape.hidden} --layers ${shape.layers}: ${e.message}`);
+    throw e;
+  }
+  const { be, choice } = chosen;
+  if (choice.chosen === 'measured' || choice.chosen === 'no-adapter') note(choice.reason);
+  if (opts.populations) {
+    const cost = await measurePopulationCost(be, shape, { onNote: note });
+    const { solo, population } = cost.msPerStep;
+    note(`${cost.models} models at once ${population.toFixed(1)} ms/step, one at a time ${cost.models} × ${solo.toFixed(1)} ms: ` +
+      `${cost.pays ? 'populations by default' : 'one run at a time by default'}; --population N to choose`);
+  }
+  return be;
+}
+
+/** The book's network on ECFP4 bits: the shape timed when a command does not say. */
+const DEFAULT_NETWORK: NetworkShape = { inputs: 1024, hidden: BOOK_DEFAULTS.nHidden, layers: BOOK_DEFAULTS.nLayers, outputs: 1, batch: BOOK_DEFAULTS.batchSize };
+
+/** The `backend` object of a command's JSON: which backend, how it was chosen, the measurements and why. */
+export function backendJson(be: Backend): BackendReport {
+  return backendReport(be);
 }
 
 export const HYPERPARAM_FLAGS = {
@@ -68,22 +108,34 @@ export const HYPERPARAM_FLAGS = {
   batch: { type: 'string' },
   'weight-positives': { type: 'string' },
   mode: { type: 'string' },
+  init: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'early-stopping': { type: 'string' },
 } as const;
+
+/** Each hyperparameter flag's key (FcnHyperparams), for commands that take only the flags given (a search's base). */
+export const FLAG_KEYS: Record<string, keyof FcnHyperparams> = {
+  hidden: 'nHidden', layers: 'nLayers', lr: 'learningRate', 'keep-prob': 'keepProb', epochs: 'nEpochs', batch: 'batchSize',
+  'weight-positives': 'weightPositives', init: 'init', 'weight-decay': 'weightDecay', 'early-stopping': 'earlyStopping',
+};
 
 export function hyperparamsFrom(o: Record<string, string | boolean | undefined>): { h: FcnHyperparams; mode: TrainingMode } {
   const s = (k: string) => o[k] as string | undefined;
+  // One rule per hyperparameter (src/tox21/options-check.ts), the same that checks every --space value.
   const h: FcnHyperparams = {
-    nHidden: intOption('hidden', s('hidden'), BOOK_DEFAULTS.nHidden, 1),
-    nLayers: intOption('layers', s('layers'), BOOK_DEFAULTS.nLayers, 0),
-    learningRate: numberOption('lr', s('lr'), BOOK_DEFAULTS.learningRate),
-    keepProb: numberOption('keep-prob', s('keep-prob'), BOOK_DEFAULTS.keepProb),
-    nEpochs: intOption('epochs', s('epochs'), BOOK_DEFAULTS.nEpochs, 1),
-    batchSize: intOption('batch', s('batch'), BOOK_DEFAULTS.batchSize, 1),
-    weightPositives: boolOption('weight-positives', s('weight-positives'), BOOK_DEFAULTS.weightPositives),
+    nHidden: hyperparamFlag('nHidden', s('hidden'), BOOK_DEFAULTS.nHidden),
+    nLayers: hyperparamFlag('nLayers', s('layers'), BOOK_DEFAULTS.nLayers),
+    learningRate: hyperparamFlag('learningRate', s('lr'), BOOK_DEFAULTS.learningRate),
+    keepProb: hyperparamFlag('keepProb', s('keep-prob'), BOOK_DEFAULTS.keepProb),
+    nEpochs: hyperparamFlag('nEpochs', s('epochs'), BOOK_DEFAULTS.nEpochs),
+    batchSize: hyperparamFlag('batchSize', s('batch'), BOOK_DEFAULTS.batchSize),
+    weightPositives: hyperparamFlag('weightPositives', s('weight-positives'), BOOK_DEFAULTS.weightPositives),
   };
-  if (!(h.learningRate > 0)) throw new CliError(`--lr must be > 0, got "${s('lr')}"`);
-  if (!(h.keepProb > 0 && h.keepProb <= 1)) throw new CliError(`--keep-prob must be in (0, 1], got "${s('keep-prob')}"`);
-  return { h, mode: choiceOption('mode', s('mode'), ['book', 'modern'] as const, 'book') };
+  // The levers are set only when given: a configuration without them is the book's or today's modern one.
+  if (s('init') !== undefined) h.init = hyperparamFlag('init', s('init'), undefined);
+  if (s('weight-decay') !== undefined) h.weightDecay = hyperparamFlag('weightDecay', s('weight-decay'), undefined);
+  if (s('early-stopping') !== undefined) h.earlyStopping = hyperparamFlag('earlyStopping', s('early-stopping'), undefined);
+  return { h, mode: hyperparamFlag('mode', s('mode'), 'book') };
 }
 
 /** A seed flag: an integer in [0, 2^32), the range every seeded generator here takes without wrapping. */

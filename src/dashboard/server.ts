@@ -8,6 +8,8 @@
  *
  * The charts come from src/report/trial-charts.ts, so the page and the study report draw the same pictures. A
  * missing study is a 404 whose message names it and the studies there are; a store problem a 500 with its message.
+ * A request whose Host is not a loopback name with this port is a 403 (DNS rebinding); the store's URL it shows
+ * is the store's `url`, whose passwords are masked (src/hpo/store-url.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,6 +35,8 @@ export interface Dashboard {
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const refreshMs = o.refreshMs ?? 1500;
   const server = createServer((req, res) => {
+    const refused = hostRefusal(req.headers.host, (server.address() as AddressInfo).port);
+    if (refused) return send(res, 403, 'application/json', JSON.stringify({ error: refused }));
     handle(o.store, refreshMs, req, res).catch((e) => send(res, e instanceof StudyNotFoundError ? 404 : 500, 'application/json', JSON.stringify({ error: message(e) })));
   });
   await new Promise<void>((resolve, reject) => {
@@ -87,6 +91,18 @@ async function handle(store: StudyStore, refreshMs: number, req: IncomingMessage
     return json(res, { study: study.spec, createdAt: study.createdAt, trials: rows.map((r) => ({ ...r.record, attempts: r.attempts, worker: r.worker, updatedAt: r.updatedAt })) });
   }
   send(res, 404, 'application/json', JSON.stringify({ error: `no such page: ${path}` }));
+}
+
+/**
+ * DNS rebinding: a page on evil.example can point its name at 127.0.0.1 and read this server as same-origin, but its
+ * requests still carry Host: evil.example. Only the loopback names, with this server's port, are answered.
+ */
+export function hostRefusal(host: string | undefined, port: number): string | null {
+  const names = ['127.0.0.1', 'localhost', '[::1]'];
+  const ok = host !== undefined && names.some((n) => host.toLowerCase() === `${n}:${port}` || (port === 80 && host.toLowerCase() === n));
+  if (ok) return null;
+  const shown = host === undefined ? 'no Host header' : `Host "${host.slice(0, 100).replace(/[^\x20-\x7e]/g, '?')}"`;
+  return `${shown} is not this dashboard's loopback address (${names.map((n) => `${n}:${port}`).join(', ')}); refused against DNS rebinding`;
 }
 
 function json(res: ServerResponse, body: unknown): void {

@@ -2,7 +2,9 @@
  * CSV as RFC 4180 writes it: comma-separated, `"`-quoted fields that may hold commas, doubled quotes and newlines,
  * `\n` or `\r\n` line ends. Molecule files from other tools quote SMILES and names, so splitting lines on commas is
  * not enough. Every record must have as many fields as the header; a mismatch is an error naming the line, because a
- * shifted row would silently put a label under the wrong assay. Pure (no Node imports) so a browser can use it.
+ * shifted row would silently put a label under the wrong assay. A file whose first line holds tabs and no comma is
+ * read as tab-separated (TSV, as pandas writes it with sep="\t"): sniffed from the content, like gzip, because such
+ * files circulate under .csv and .txt names too. Pure (no Node imports) so a browser can use it.
  */
 import { DataFileError } from './data-error.ts';
 
@@ -12,11 +14,22 @@ export interface CsvTable {
   records: string[][];
   /** 1-based text line on which each record starts. */
   lines: number[];
+  /** The field separator: "," or, sniffed from the first line, a tab. */
+  delimiter: ',' | '\t';
+}
+
+/** Tab when the first line holds a tab and no comma, else comma. */
+export function sniffDelimiter(text: string): ',' | '\t' {
+  const end = text.indexOf('\n');
+  const first = end < 0 ? text : text.slice(0, end);
+  return first.includes('\t') && !first.includes(',') ? '\t' : ',';
 }
 
 /** Parses `text` (already decompressed and decoded); `file` only names the source in errors. */
 export function parseCsv(text: string, file: string): CsvTable {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a UTF-8 byte-order mark is not part of the first name
+  const delimiter = sniffDelimiter(text);
+  const sep = delimiter.charCodeAt(0);
   const all: string[][] = [];
   const lines: number[] = [];
   let line = 1;
@@ -49,7 +62,7 @@ export function parseCsv(text: string, file: string): CsvTable {
             break;
           }
         }
-        if (i < n && text[i] !== ',' && text[i] !== '\n' && !(text[i] === '\r' && text[i + 1] === '\n')) {
+        if (i < n && text[i] !== delimiter && text[i] !== '\n' && !(text[i] === '\r' && text[i + 1] === '\n')) {
           throw new DataFileError({ file, line, row: dataRow(all.length) }, `unexpected "${text[i]}" after a closing quote (a quote inside a quoted field must be doubled)`);
         }
         field = value;
@@ -57,7 +70,7 @@ export function parseCsv(text: string, file: string): CsvTable {
         let j = i;
         while (j < n) {
           const c = text.charCodeAt(j);
-          if (c === 44 || c === 10 || (c === 13 && text.charCodeAt(j + 1) === 10)) break;
+          if (c === sep || c === 10 || (c === 13 && text.charCodeAt(j + 1) === 10)) break;
           j++;
         }
         field = text.slice(i, j);
@@ -65,7 +78,7 @@ export function parseCsv(text: string, file: string): CsvTable {
       }
       fields.push(field);
       if (i >= n) break;
-      if (text[i] === ',') {
+      if (text[i] === delimiter) {
         i++;
         if (i >= n) {
           fields.push(''); // "a,b," ends with an empty field
@@ -93,7 +106,7 @@ export function parseCsv(text: string, file: string): CsvTable {
       );
     }
   }
-  return { header, records, lines: recordLines };
+  return { header, records, lines: recordLines, delimiter };
 }
 
 /** Records before the current one include the header, so record k is data row k − 1 (the header has none). */

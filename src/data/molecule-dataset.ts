@@ -6,6 +6,7 @@
  * molecule-job runner as an argument: RDKit on a thread, a pool of threads, or a Web Worker.
  */
 import { parseCsv } from './csv.ts';
+import { clipText } from './data-error.ts';
 import { ECFP4_1024, type EcfpParams, type EcfpResult } from './ecfp.ts';
 import type { JobResult, MoleculeJob } from './molecule-jobs.ts';
 import { readMoleculeTable, type MoleculeTable } from './molecule-table.ts';
@@ -48,6 +49,7 @@ export interface RowFailure {
   row: number;
   line: number;
   column: string;
+  /** The SMILES as the file writes it, clipped to 80 characters and its length when longer (data-error.ts). */
   smiles: string;
   reason: string;
 }
@@ -102,7 +104,7 @@ export function assembleDataset(table: MoleculeTable, ecfp: EcfpResult, opts: As
   const unsanitizedRows: number[] = [];
   for (let r = 0; r < ecfp.status.length; r++) {
     if (ecfp.status[r] === MOL_FAILED) {
-      failures.push({ row: r, line: table.lines[r], column: table.smilesColumn, smiles: table.smiles[r], reason: ecfp.reasons[r] ?? 'failed' });
+      failures.push({ row: r, line: table.lines[r], column: table.smilesColumn, smiles: clipText(table.smiles[r]), reason: ecfp.reasons[r] ?? 'failed' });
     } else {
       kept.push(r);
       if (ecfp.status[r] === MOL_UNSANITIZED) unsanitizedRows.push(r);
@@ -176,11 +178,13 @@ export type MoleculeJobRunner = <J extends MoleculeJob>(job: J, smiles: readonly
 export interface TextDatasetOptions extends Omit<AssembleOptions, 'scaffolds'> {
   /** Task columns by header name (default: every 0/1/empty column). */
   tasks?: string[];
+  /** The SMILES column's header name (default: found by name). */
+  smilesColumn?: string;
 }
 
 /** CSV text → table → fingerprints (and scaffolds for a scaffold split) → dataset. `file` names the source in errors. */
 export async function datasetFromText(text: string, file: string, run: MoleculeJobRunner, opts: TextDatasetOptions): Promise<AssembledDataset> {
-  const table = readMoleculeTable(parseCsv(text, file), file, { tasks: opts.tasks });
+  const table = readMoleculeTable(parseCsv(text, file), file, { tasks: opts.tasks, smilesColumn: opts.smilesColumn });
   const ecfp = await run({ kind: 'ecfp', params: opts.featurizer ?? ECFP4_1024 }, table.smiles);
   const scaffolds = opts.split === 'scaffold' ? (await run({ kind: 'scaffold' }, table.smiles)).scaffolds : undefined;
   return assembleDataset(table, ecfp, { ...opts, scaffolds });

@@ -1,25 +1,29 @@
 /**
- * Entry point of a worker thread that runs molecule jobs: each worker starts its own RDKit (a wasm instance is
- * single-threaded), says it is ready, then answers chunks of SMILES until the pool terminates it. Node-only.
+ * Worker entry that runs molecule jobs for runMoleculeJobThreaded: each worker starts its own RDKit from the
+ * compiled wasm module of the run's setup (a wasm instance is single-threaded), then answers chunks of SMILES until
+ * the pool stops it. Node-only (RDKit from its package); started through src/workers/worker-boot.mjs.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { runMoleculeJob, type MoleculeJob } from './molecule-jobs.ts';
+import { serveTasks } from '../workers/serve.ts';
+import { runMoleculeJobSafely, type JobResult, type MoleculeJob } from './molecule-jobs.ts';
+import type { RDKitModule } from './parse-molecule.ts';
 import { loadRDKit } from './rdkit-node.ts';
 
-export interface ChunkRequest {
-  chunk: number;
+export interface MoleculeSetup {
+  /** RDKit compiled once by the parent; structured clone shares the compiled code. */
+  wasm: WebAssembly.Module;
+}
+
+export interface MoleculeChunk {
   job: MoleculeJob;
   smiles: string[];
 }
 
-const port = parentPort;
-if (!port) throw new Error('molecule-worker.ts must run as a worker thread');
-const rdkit = await loadRDKit((workerData as { wasm?: WebAssembly.Module } | null)?.wasm);
-port.postMessage({ ready: true });
-port.on('message', (req: ChunkRequest) => {
-  try {
-    port.postMessage({ chunk: req.chunk, result: runMoleculeJob(rdkit, req.job, req.smiles) });
-  } catch (e) {
-    port.postMessage({ chunk: req.chunk, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
-  }
+let rdkit: RDKitModule | null = null;
+
+serveTasks<MoleculeSetup, MoleculeChunk, JobResult<MoleculeJob>>({
+  setup: async ({ wasm }) => void (rdkit ??= await loadRDKit(wasm)),
+  task: ({ job, smiles }) => {
+    if (!rdkit) throw new Error('asked for molecules before RDKit was set up');
+    return runMoleculeJobSafely(() => loadRDKit(), job, smiles); // a crash fails its row; a fresh RDKit goes on
+  },
 });

@@ -7,7 +7,9 @@
  * A molecule without rings has the empty scaffold "" (DeepChem groups all of them together).
  * Pure: takes the RDKit module; no Node imports.
  */
-import { parseMolecule, type Mol, type RDKitModule } from './parse-molecule.ts';
+import type { MoleculeLimits } from './molecule-limits.ts';
+import { crashOf, parseMolecule, type Mol, type RDKitModule } from './parse-molecule.ts';
+import { RDKitCrashError, STACK_OVERFLOW_REASON, stackOverflowed } from './rdkit-crash.ts';
 
 interface JsonAtom {
   z?: number;
@@ -157,15 +159,25 @@ export function murckoScaffoldOfMol(rdkit: RDKitModule, mol: Mol): string {
   }
 }
 
-/** Scaffold of each SMILES; null where the molecule does not parse (those rows are not in the dataset). */
-export function murckoScaffolds(rdkit: RDKitModule, smiles: readonly string[]): (string | null)[] {
-  return smiles.map((s) => {
-    const parsed = parseMolecule(rdkit, s);
-    if (parsed.mol === null) return null;
+/**
+ * Scaffold of each SMILES; null where the molecule does not parse (those rows are not in the dataset). When RDKit
+ * crashes on row r, the RDKitCrashError carries the scaffolds of rows 0..r (row r null).
+ */
+export function murckoScaffolds(rdkit: RDKitModule, smiles: readonly string[], limits?: MoleculeLimits): (string | null)[] {
+  const out: (string | null)[] = [];
+  for (let r = 0; r < smiles.length; r++) {
+    let mol: Mol | null = null;
     try {
-      return murckoScaffoldOfMol(rdkit, parsed.mol);
-    } finally {
-      parsed.mol.delete();
+      mol = parseMolecule(rdkit, smiles[r], limits).mol;
+      out.push(mol === null ? null : murckoScaffoldOfMol(rdkit, mol));
+      mol?.delete();
+    } catch (e) {
+      const crash = crashOf(rdkit, e);
+      if (crash) throw new RDKitCrashError(r, crash, [...out.slice(0, r), null]); // a crashed module cannot free the molecule
+      mol?.delete();
+      throw e;
     }
-  });
+    if (stackOverflowed(rdkit)) throw new RDKitCrashError(r, STACK_OVERFLOW_REASON, [...out.slice(0, r), null]);
+  }
+  return out;
 }

@@ -2,9 +2,13 @@
  * How a SMILES string becomes an RDKit molecule for every consumer here (fingerprints, scaffolds), so they agree on
  * which rows failed. Full sanitization first; a molecule that fails it is retried with `{"sanitize": false}` and
  * flagged, because Tox21 writes aluminium as `[AlH3]`, which RDKit of 2017 accepted and current RDKit rejects, and
- * dropping those 8 rows would change DeepChem's split sizes. Pure: takes the RDKit module, imports only its types.
+ * dropping those 8 rows would change DeepChem's split sizes. A SMILES over the size limits (molecule-limits.ts)
+ * fails before RDKit sees it; a crash of RDKit's wasm is thrown as RDKitCrashError (rdkit-crash.ts), never read as
+ * "cannot parse", because the module is unusable afterwards. Pure: takes the RDKit module, imports only its types.
  */
 import type { MainModule as RDKitModule, Mol } from '@rdkit/rdkit';
+import { DEFAULT_LIMITS, limitReason, type MoleculeLimits } from './molecule-limits.ts';
+import { RDKitCrashError, crashReason, isWasmFailure, markCrashed } from './rdkit-crash.ts';
 
 export type { RDKitModule, Mol };
 
@@ -23,9 +27,14 @@ export type ParsedMolecule =
   | { mol: Mol; status: typeof MOL_OK | typeof MOL_UNSANITIZED }
   | { mol: null; status: typeof MOL_FAILED; reason: string };
 
-/** The caller owns `mol` and must `delete()` it (it lives in wasm memory, which no GC reclaims). */
-export function parseMolecule(rdkit: RDKitModule, smiles: string): ParsedMolecule {
+/**
+ * The caller owns `mol` and must `delete()` it (it lives in wasm memory, which no GC reclaims). Throws
+ * RDKitCrashError (row 0: the caller knows its row) when RDKit crashes; `rdkit` is then marked crashed.
+ */
+export function parseMolecule(rdkit: RDKitModule, smiles: string, limits: MoleculeLimits = DEFAULT_LIMITS): ParsedMolecule {
   if (smiles.trim() === '') return { mol: null, status: MOL_FAILED, reason: 'empty SMILES' };
+  const tooBig = limitReason(smiles, limits);
+  if (tooBig) return { mol: null, status: MOL_FAILED, reason: tooBig };
   const full = tryGetMol(rdkit, smiles, SANITIZED);
   if (full) return { mol: full, status: MOL_OK };
   const raw = tryGetMol(rdkit, smiles, UNSANITIZED);
@@ -37,12 +46,22 @@ function tryGetMol(rdkit: RDKitModule, smiles: string, details: string): Mol | n
   let mol: Mol | null = null;
   try {
     mol = rdkit.get_mol(smiles, details);
-  } catch {
-    mol = null; // some malformed inputs throw a wasm exception instead of returning null
-  }
-  if (mol && (!mol.is_valid() || mol.get_num_atoms() === 0)) {
-    mol.delete();
-    return null;
+    if (mol && (!mol.is_valid() || mol.get_num_atoms() === 0)) {
+      mol.delete();
+      return null;
+    }
+  } catch (e) {
+    const crash = crashOf(rdkit, e);
+    if (crash) throw new RDKitCrashError(0, crash);
+    throw e; // not RDKit's failure but the caller's (a binding misused)
   }
   return mol;
+}
+
+/** When `e` is a failure of RDKit's wasm: marks `rdkit` crashed and gives the row's reason; otherwise null. */
+export function crashOf(rdkit: RDKitModule, e: unknown): string | null {
+  if (e instanceof RDKitCrashError) return e.reason;
+  if (!isWasmFailure(e)) return null;
+  markCrashed(rdkit);
+  return crashReason(e);
 }

@@ -1,7 +1,7 @@
 /**
  * The random forest classifier: bagged CART trees whose class-1 leaf fractions are averaged (sklearn's
- * `RandomForestClassifier.predict_proba`). `fit` grows every tree in the calling thread; fit-threads.ts grows the
- * same trees on Node worker threads. A model is plain JSON and loads back with identical predictions.
+ * `RandomForestClassifier.predict_proba`). `fit` grows every tree in the calling thread; forest-pool.ts grows the
+ * same trees on worker threads. A model is plain JSON and loads back with identical predictions.
  */
 import { featureTable, type FeatureMatrix } from './features.ts';
 import { growTree } from './grow.ts';

@@ -32,6 +32,7 @@ export class BufferPool {
   private idleBytes = 0;
   private idleCount = 0;
   private created = 0;
+  private disposed = false;
 
   constructor(private readonly device: GPUDevice, private readonly maxBufferBytes: number) {}
 
@@ -56,6 +57,7 @@ export class BufferPool {
   }
 
   release(buf: GPUBuffer): void {
+    if (this.disposed) return; // its buffer is destroyed already; tidy-up code after dispose() must not fail
     if (!this.live.delete(buf)) throw new Error(`buffer "${buf.label}" released twice or not from this pool`);
     this.liveBytes -= buf.size;
     this.pending.push(buf);
@@ -84,5 +86,19 @@ export class BufferPool {
     this.free.clear();
     this.idleBytes = this.pending.reduce((s, b) => s + b.size, 0);
     this.idleCount = this.pending.length;
+  }
+
+  /**
+   * Destroys every buffer it made, live ones too, and forgets them: the device is going away (or already gone) and
+   * no storage handed out may be used again. Releasing one later is harmless.
+   */
+  dispose(): void {
+    this.disposed = true;
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    for (const b of [...this.pending, ...this.live]) b.destroy();
+    this.free.clear();
+    this.pending = [];
+    this.live.clear();
+    this.liveBytes = this.idleBytes = this.idleCount = 0;
   }
 }

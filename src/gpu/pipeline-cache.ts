@@ -55,6 +55,13 @@ export class PipelineCache {
     return m;
   }
 
+  /** Forgets every pipeline and module (the device is going away). */
+  clear(): void {
+    this.pipelines.clear();
+    this.modules.clear();
+    this.pending = [];
+  }
+
   /** Throws the first compile error among shaders built since the last call. */
   async check(): Promise<void> {
     const p = this.pending;

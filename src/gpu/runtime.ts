@@ -2,10 +2,13 @@
  * The GPU runtime under the webgpu backend: records many dispatches into one compute pass, packs their uniform
  * parameters into one arena written once per submit, and reads back with one submit and one map per call.
  * Errors Dawn reports asynchronously are kept and thrown at the next sync point (flush with check, or read).
+ * A lost device (driver reset, background tab, destroy()) makes every later call throw DeviceLostError, and a
+ * read pending at that moment reject with it; after `destroy()` (the backend's dispose) calls throw
+ * BackendDisposedError.
  */
 import type { AdapterSummary } from './adapter-info.ts';
 import { BufferPool } from './buffer-pool.ts';
-import { GpuError } from './errors.ts';
+import { BackendDisposedError, DeviceLostError, GpuError } from './errors.ts';
 import { PipelineCache, type Constants } from './pipeline-cache.ts';
 import type { GpuContext } from './device.ts';
 import { quietly } from './quiet-wait.ts';
@@ -13,6 +16,8 @@ import { quietly } from './quiet-wait.ts';
 const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment on every adapter we know; checked in the constructor
 const UNIFORM_SLOTS = 512;
 export const MAX_WORKGROUPS_PER_DIM = 65535;
+/** How long a failed readback waits for `device.lost` to say whether the device went away (it comes first in Dawn). */
+const LOST_WAIT_MS = 1000;
 /** Cached bind groups before the cache starts over (a step binds tens; a study's shapes add a few thousand). */
 const MAX_BIND_GROUPS = 8192;
 
@@ -37,7 +42,9 @@ export class GpuRuntime {
   private readonly arena = new ArrayBuffer(UNIFORM_SLOT * UNIFORM_SLOTS);
   private slots = 0;
   private errors: string[] = [];
-  private lost: string | null = null;
+  /** Why the device is gone, from the first sign of it; null while it lives. */
+  private lost: { reason: string; detail: string } | null = null;
+  private disposed = false;
   /** A 256-byte buffer bound where a kernel's optional input (e.g. matmul bias) is absent. */
   readonly dummy: GPUBuffer;
   /**
@@ -62,10 +69,38 @@ export class GpuRuntime {
     this.device.onuncapturederror = (ev: GPUUncapturedErrorEvent) => {
       this.errors.push(ev.error.message);
     };
-    this.device.lost.then((info) => {
-      if (info.reason !== 'destroyed') this.lost = `GPU device lost (${info.reason}): ${info.message}`;
-    });
+    this.watchLoss();
     this.dummy = this.device.createBuffer({ size: 256, usage: STORAGE_USAGE, label: 'dummy' });
+  }
+
+  /**
+   * Notes the loss at its first sign. `device.lost` resolves only when the event loop turns, so a training loop that
+   * records steps without awaiting would go on feeding a dead device (Dawn accepts it silently, and its reads then
+   * fail with an empty AbortError): a destroy() call on this device is seen at once by wrapping the method.
+   */
+  private watchLoss(): void {
+    const device = this.device;
+    const destroy = device.destroy.bind(device);
+    device.destroy = () => {
+      this.markLost('destroyed', 'device.destroy() was called');
+      return destroy();
+    };
+    device.lost.then((info) => this.markLost(info.reason, info.message));
+  }
+
+  private markLost(reason: string, detail: string): void {
+    if (!this.disposed && !this.lost) this.lost = { reason, detail };
+  }
+
+  /** Why the device was lost ({reason, detail} of GPUDeviceLostInfo), or null while it lives or after dispose. */
+  get loss(): { reason: string; detail: string } | null {
+    return this.lost;
+  }
+
+  /** Throws when the device can take no more work: lost (DeviceLostError) or disposed (BackendDisposedError). */
+  assertAlive(op: string): void {
+    if (this.disposed) throw new BackendDisposedError('webgpu', op);
+    if (this.lost) throw new DeviceLostError(this.lost.reason, this.lost.detail);
   }
 
   get maxStorageBytes(): number {
@@ -73,10 +108,12 @@ export class GpuRuntime {
   }
 
   createStorage(bytes: number, label: string): GPUBuffer {
+    this.assertAlive(label);
     return this.pool.acquire(Math.max(bytes, 4), STORAGE_USAGE, label);
   }
 
   upload(buf: GPUBuffer, data: Float32Array | Uint32Array): void {
+    this.assertAlive('upload');
     this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
@@ -85,11 +122,11 @@ export class GpuRuntime {
    * is the total count: it is folded into x and y so no dimension exceeds 65,535; kernels linearize it back.
    */
   dispatch(shader: string, entry: string, constants: Constants, uniforms: ArrayBuffer, buffers: (GPUBuffer | GPUBufferBinding)[], workgroups: number): void {
-    if (this.lost) throw new GpuError(this.lost);
+    this.assertAlive(`${shader}.wgsl:${entry}`);
     if (workgroups === 0) return;
     if (uniforms.byteLength > UNIFORM_SLOT) throw new GpuError(`uniform block of ${shader}.wgsl:${entry} is ${uniforms.byteLength} bytes > ${UNIFORM_SLOT}`);
     const pipeline = this.pipelines.get(shader, entry, constants);
-    if (this.slots === UNIFORM_SLOTS) this.flush();
+    if (this.slots === UNIFORM_SLOTS) this.submit();
     const pass = this.beginPass();
     const offset = this.slots++ * UNIFORM_SLOT;
     new Uint8Array(this.arena, offset, uniforms.byteLength).set(new Uint8Array(uniforms));
@@ -120,17 +157,24 @@ export class GpuRuntime {
 
   /** Zeroes a buffer (outside any compute pass, as WebGPU requires). */
   clear(buf: GPUBuffer, bytes: number): void {
+    this.assertAlive('clear');
     this.endPass();
     this.encoderOrNew().clearBuffer(buf, 0, Math.ceil(bytes / 4) * 4);
   }
 
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+    this.assertAlive('copy');
     this.endPass();
     this.encoderOrNew().copyBufferToBuffer(src, 0, dst, 0, Math.ceil(bytes / 4) * 4);
   }
 
   /** Submits everything recorded so far (no-op when nothing is). */
   flush(): void {
+    this.assertAlive('flush');
+    this.submit();
+  }
+
+  private submit(): void {
     if (!this.encoder) {
       // Nothing recorded since the last submit, so nothing unsubmitted can still read a released buffer.
       this.pool.onSubmit();
@@ -151,6 +195,7 @@ export class GpuRuntime {
 
   /** Reads several buffers with one submit; resolves after the GPU finished everything recorded before. */
   async read(bufs: { buffer: GPUBuffer; bytes: number; offset?: number }[]): Promise<ArrayBuffer[]> {
+    this.assertAlive('read');
     this.endPass();
     const enc = this.encoderOrNew();
     const staging = bufs.map(({ buffer, bytes, offset }) => {
@@ -159,13 +204,12 @@ export class GpuRuntime {
       enc.copyBufferToBuffer(buffer, offset ?? 0, s, 0, size);
       return s;
     });
-    this.flush();
+    this.submit();
     this.counters.readbacks++;
     try {
       await quietly(() => Promise.all(staging.map((s) => s.mapAsync(0x0001 /* GPUMapMode.READ */))));
     } catch (e) {
-      await this.check();
-      throw e;
+      throw await this.whyReadFailed(e);
     }
     const out = staging.map((s, i) => {
       const copy = s.getMappedRange(0, Math.max(4, Math.ceil(bufs[i].bytes / 4) * 4)).slice(0, bufs[i].bytes);
@@ -173,14 +217,33 @@ export class GpuRuntime {
       this.pool.release(s);
       return copy;
     });
-    await this.check();
+    await this.check('read');
     return out;
   }
 
+  /**
+   * A map that fails because the device went away rejects with an empty AbortError; `device.lost` says why, and in
+   * Dawn it resolves first, but a browser may order them the other way, so wait for it a moment.
+   */
+  private async whyReadFailed(e: unknown): Promise<unknown> {
+    if (!this.lost && !this.disposed) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const info = await quietly(() => Promise.race([this.device.lost, new Promise<null>((r) => (timer = setTimeout(() => r(null), LOST_WAIT_MS)))]));
+      clearTimeout(timer);
+      if (info) this.markLost(info.reason, info.message);
+    }
+    try {
+      await this.check('read');
+    } catch (why) {
+      return why;
+    }
+    return e;
+  }
+
   /** Throws the first GPU error (compile, validation, out-of-memory, device lost) seen since the last check. */
-  async check(): Promise<void> {
+  async check(op = 'check'): Promise<void> {
+    this.assertAlive(op);
     await this.pipelines.check();
-    if (this.lost) throw new GpuError(this.lost);
     if (this.errors.length > 0) {
       const errs = this.errors;
       this.errors = [];
@@ -192,13 +255,23 @@ export class GpuRuntime {
   async sync(): Promise<void> {
     this.flush();
     await quietly(() => this.device.queue.onSubmittedWorkDone());
-    await this.check();
+    await this.check('sync');
   }
 
+  /**
+   * Frees the device and everything made on it; idempotent, and safe on a lost device. Recorded, unsubmitted work is
+   * dropped: nobody can read its results any more. Later calls throw BackendDisposedError.
+   */
   destroy(): void {
-    this.flush();
+    if (this.disposed) return;
+    this.disposed = true;
+    this.pass = null;
+    this.encoder = null;
+    this.uniformBuffer = null;
     this.bindGroups.clear();
-    this.pool.trim();
+    this.pipelines.clear();
+    this.pool.dispose();
+    this.device.onuncapturederror = null;
     this.device.destroy();
   }
 

@@ -1,8 +1,8 @@
 /**
  * A search space: each hyperparameter is a list of choices, a uniform or log-uniform range, or an integer range.
- * Grid search enumerates choices; random search samples every kind from a seeded generator.
+ * Grid search enumerates choices (gridPoints); random search (samplers/random.ts) draws every kind with sampleParam.
  */
-import { Rng } from '../random/rng.ts';
+import type { Rng } from '../random/rng.ts';
 
 export type ParamSpec =
   | { kind: 'choice'; values: readonly (number | boolean | string)[] }
@@ -45,12 +45,6 @@ export function gridPoints(space: SearchSpace): TrialParams[] {
     points = points.flatMap((p) => s.values.map((v) => ({ ...p, [name]: v })));
   }
   return points;
-}
-
-export function randomPoints(space: SearchSpace, n: number, seed: number): TrialParams[] {
-  checkSpace(space);
-  const rng = new Rng(seed);
-  return Array.from({ length: n }, () => Object.fromEntries(Object.entries(space).map(([k, s]) => [k, sampleParam(s, rng)])));
 }
 
 /** `name=value, …` with non-integers to 3 significant digits: how configurations are shown in tables and logs. */

@@ -15,9 +15,9 @@
  *     while other workers still run trials, since a dead one's trials come back as waiting.
  *
  * Resuming is the same loop: completed trials are kept and counted, so a rerun trains only what is missing.
- * Nothing here knows what a trial trains: `train` is the caller's (Tox21 populations on a GPU, a fake in tests).
+ * Nothing here knows what a trial trains: the search engine (store-search.ts, the runner) drives this loop with the
+ * caller's trial pools (Tox21 populations on a GPU, a fake in tests).
  */
-import { hostname } from 'node:os';
 import type { TrialParams } from './space.ts';
 import { StoreSink } from './store-sink.ts';
 import type { Study } from './store-spec.ts';
@@ -42,6 +42,11 @@ export interface CoordinatorOptions {
   maxAttempts?: number;
   /** Told when a trial of this worker was handed to another (its heartbeat was late); its result is dropped. */
   onTaken?: (t: TrialRecord, e: Error) => void;
+  /**
+   * Whether another worker is known dead (its trials are reaped at once, whatever their heartbeats). Default:
+   * deadHere, a process of this machine that is gone; a page passes its own test (a Web Lock its worker held).
+   */
+  isDead?: (worker: string) => boolean | Promise<boolean>;
 }
 
 export interface StudyProgress {
@@ -94,7 +99,10 @@ export class StudyCoordinator {
   /** Hands back the trials of dead workers: stale heartbeats anywhere, or processes of this machine that are gone. */
   async reap(): Promise<ReapResult> {
     const rows = await this.o.store.trialRows(this.o.study);
-    const dead = [...new Set(rows.filter((r) => r.record.state === 'running' && r.worker && r.worker !== this.o.worker && deadHere(r.worker)).map((r) => r.worker!))];
+    const others = new Set(rows.filter((r) => r.record.state === 'running' && r.worker && r.worker !== this.o.worker).map((r) => r.worker!));
+    const isDead = this.o.isDead ?? deadHere;
+    const dead: string[] = [];
+    for (const w of others) if (await isDead(w)) dead.push(w);
     return this.o.store.reapStale(this.o.study, this.o.staleSeconds ?? 60, { maxAttempts: this.o.maxAttempts, deadWorkers: dead, self: this.o.worker });
   }
 
@@ -138,48 +146,14 @@ export class StudyCoordinator {
   }
 }
 
-export interface WorkerOptions extends CoordinatorOptions {
-  /** Trials started together (a population on the GPU). */
-  batch: number;
-  /** New configurations; leave out for a study whose trials were all enqueued (grid). */
-  sample?: TrialSampler;
-  /** For a finite sampler: every point, enqueued once for the study. */
-  points?: { params: TrialParams[]; seeds: number[] };
-  /** Trains the trials, reporting each change through the sink (sink.updated). */
-  train: (trials: TrialRecord[], sink: StoreSink) => Promise<void>;
-  /** How long to wait for other workers' trials before looking again (default 500 ms). */
-  pollMs?: number;
-  onReap?: (r: ReapResult) => void;
-}
-
-/** One worker's part of a study, to the study's end; resolves with the ids of the trials this worker trained. */
-export async function runStudyWorker(o: WorkerOptions): Promise<number[]> {
-  const c = new StudyCoordinator(o);
-  const trained: number[] = [];
-  if (o.points) await c.enqueue(o.points.params, o.points.seeds);
-  c.start();
-  try {
-    for (;;) {
-      const reaped = await c.reap();
-      if (reaped.retried.length + reaped.failed.length) o.onReap?.(reaped);
-      const trials = await c.next(o.batch, o.sample);
-      if (trials.length) {
-        trained.push(...trials.map((t) => t.id));
-        await o.train(trials, c.sink);
-        continue;
-      }
-      if (await c.finished(!!o.sample)) return trained;
-      await new Promise((r) => setTimeout(r, o.pollMs ?? 500));
-    }
-  } finally {
-    await c.stop();
-  }
-}
-
-/** Whether `worker` (host:pid:…) is a process of this machine that no longer exists. */
-export function deadHere(worker: string): boolean {
+/**
+ * Whether `worker` (host:pid:…) is a process of this machine that no longer exists. node:os is imported when first
+ * needed, so this module also loads in a page (which passes `isDead` and never gets here).
+ */
+export async function deadHere(worker: string): Promise<boolean> {
   const [host, pidText] = worker.split(':');
   const pid = Number(pidText);
+  const { hostname } = await import('node:os');
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

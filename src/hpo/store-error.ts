@@ -6,3 +6,8 @@
 export class StoreError extends Error {
   override name = 'StoreError';
 }
+
+/** What a worker hears when `study delete` removed the study it was running (rather than "has no trial N"). */
+export function studyDeleted(url: string, study: string, trialId: number): string {
+  return `${url}: study "${study}" was deleted while this worker ran it (trial ${trialId}'s result is not recorded); stopping`;
+}

@@ -1,21 +1,23 @@
 /**
- * A search whose study lives in a store: rounds of the adaptive runner (src/hpo/runner.ts, or a wrapper such as
- * the Tox21 search that gives it pools) driven by the StudyCoordinator (src/hpo/store-coordinator.ts), so a search
- * resumes where a killed one stopped and any number of workers share one study without training a configuration
- * twice.
+ * A search whose study lives in a store: the search engine (src/hpo/runner.ts, or a wrapper such as the Tox21
+ * search that gives it pools) with the store as its trial source, under the StudyCoordinator
+ * (src/hpo/store-coordinator.ts): a search resumes where a killed one stopped, and any number of workers share one
+ * study without training a configuration twice.
  *
- * The split of work: the coordinator decides *which* trials this worker trains — claiming waiting ones (retries of
- * dead workers' trials) and creating new ones, whose configuration the sampler chooses under the store's lock, with
- * the whole study as history (every worker's trials, running ones included) and the id the trial will really have.
- * That is what keeps two workers apart: samplers draw from Rng(seed, trialId) and the grid takes the first point
- * no trial has, so two workers sampling from the same history with ids of their own would pick the same
- * configuration. The runner decides *how*: each round trains the handed trials (as initial waiting trials, with the
- * whole study as the pruner's history) and writes every change through the StoreSink; it samples nothing itself.
- * The cost: a pruned trial's slot is refilled at the next round, not at once.
+ * Whenever a pool has room, the runner asks the store for the next trial: a waiting one (a retry of a dead
+ * worker's trial, or an enqueued configuration) claimed for this worker, else a new one, whose configuration the
+ * sampler chooses under the store's lock, with the whole study as history (every worker's trials) and the id the
+ * trial will really have. That is what keeps two workers apart: samplers draw from Rng(seed, trialId) and the grid
+ * takes the first point no trial has, so two workers sampling from the same history with ids of their own would
+ * pick the same configuration. The runner writes every change through the coordinator's StoreSink, so a pruned
+ * trial's slot is refilled at once, as in a search without a store.
+ *
+ * When the store has nothing to hand out but the study is not finished (other workers still run trials, which come
+ * back as waiting if those workers die), this worker reaps dead workers' trials, waits a moment and runs again.
  */
-import type { StudySearchResult, StudySink } from './runner.ts';
+import type { StudySearchResult, StudySink, TrialSource } from './runner.ts';
 import type { Sampler } from './samplers/sampler.ts';
-import type { SearchSpace } from './space.ts';
+import type { SearchSpace, TrialParams } from './space.ts';
 import { StudyCoordinator, type TrialSampler } from './store-coordinator.ts';
 import type { Study } from './store-spec.ts';
 import type { ReapResult, StudyStore } from './store.ts';
@@ -33,15 +35,14 @@ export interface StoredSearchOptions {
   nTrials?: number;
   /** Seeds of every trial. */
   seeds: number[];
-  /** Trials one round claims and trains together (what fills the device). */
-  claim: number;
   /**
-   * Trains one round: `initial` is every stored trial, this worker's handed ones as waiting; `sampler` gives
-   * nothing, so the round trains exactly those; `secondsLeft` is what remains of timeoutSeconds (pass it on to the
-   * runner as its timeoutSeconds). Resolves with the runner's result.
+   * Runs the search engine until the store has nothing more to hand out: `initial` is every stored trial but the
+   * waiting ones (the source hands those out), `source` gives the trials to train (pass it to the runner instead of a
+   * sampler), `sink` takes every change, `secondsLeft` is what remains of timeoutSeconds (the runner's
+   * timeoutSeconds). Resolves with the runner's result.
    */
-  run: (initial: TrialRecord[], sink: StudySink, sampler: Sampler, secondsLeft: number | undefined) => Promise<StudySearchResult>;
-  /** Wall-clock budget of this run in seconds: no round starts after it, and `run` is told what is left. */
+  run: (initial: TrialRecord[], sink: StudySink, source: TrialSource, secondsLeft: number | undefined) => Promise<StudySearchResult>;
+  /** Wall-clock budget of this run in seconds: no run starts after it, and `run` is told what is left. */
   timeoutSeconds?: number;
   heartbeatSeconds?: number;
   staleSeconds?: number;
@@ -49,6 +50,15 @@ export interface StoredSearchOptions {
   /** How long to wait for other workers' trials before looking again, ms (default 1000). */
   pollMs?: number;
   onReap?: (r: ReapResult) => void;
+  /** Whether another worker is known dead (default: a gone process of this machine; see StudyCoordinator). */
+  isDead?: (worker: string) => boolean | Promise<boolean>;
+  /** Told when a trial of this worker was handed to another (its heartbeat was late); its result is dropped. */
+  onTaken?: (t: TrialRecord, e: Error) => void;
+  /**
+   * Configurations to train before sampling, enqueued once for the study (Optuna's enqueue_trial): every worker and
+   * every resume passes the same list, the store adds it once.
+   */
+  enqueue?: TrialParams[];
 }
 
 export interface StoredSearchResult {
@@ -56,19 +66,16 @@ export interface StoredSearchResult {
   trials: TrialRecord[];
   /** Ids of the trials this worker trained in this run. */
   trained: number[];
+  /** Runs of the engine (more than one when this worker waited for others' trials). */
   rounds: number;
   seconds: number;
   population: number;
   stopped: 'n-trials' | 'exhausted' | 'timeout';
 }
 
-/** Gives nothing: a round trains only the trials it was handed. */
-const HANDED_ONLY: Sampler = { name: 'handed', finite: true, sample: () => null };
-
 export async function runStoredSearch(o: StoredSearchOptions): Promise<StoredSearchResult> {
   const { store, study } = o;
   if (o.nTrials === undefined && !o.sampler.finite) throw new RangeError(`study "${study.name}": the ${o.sampler.name} sampler never runs out; give nTrials`);
-  if (!(Number.isInteger(o.claim) && o.claim >= 1)) throw new RangeError(`study "${study.name}": claim must be a positive integer, got ${o.claim}`);
   const t0 = performance.now();
   const c = new StudyCoordinator({ ...o, nTrials: o.nTrials ?? Infinity });
   const trained: number[] = [];
@@ -78,6 +85,15 @@ export async function runStoredSearch(o: StoredSearchOptions): Promise<StoredSea
     const params = o.sampler.sample({ space: o.space, history: history.map(withoutTestValues), trialId: id, objective: o.objective });
     return params && { params, seeds: o.seeds };
   };
+  // One trial at a time, when the runner has room for it: claimed or created for this worker, under the lock.
+  const source: TrialSource = {
+    next: async () => {
+      const [t] = await c.next(1, sample);
+      if (t) trained.push(t.id);
+      return t ?? null;
+    },
+  };
+  if (o.enqueue) await c.enqueue(o.enqueue, o.seeds);
   c.start();
   try {
     for (;;) {
@@ -88,23 +104,18 @@ export async function runStoredSearch(o: StoredSearchOptions): Promise<StoredSea
       }
       const reaped = await c.reap();
       if (reaped.retried.length + reaped.failed.length) o.onReap?.(reaped);
-      const mine = await c.next(o.claim, sample);
-      if (mine.length === 0) {
-        if (await c.finished(true)) break;
-        // Other workers are finishing theirs (or will hand them back when they die).
-        await new Promise((r) => setTimeout(r, o.pollMs ?? 1000));
-        continue;
-      }
-      trained.push(...mine.map((t) => t.id));
-      const ids = new Set(mine.map((t) => t.id));
-      const initial = (await store.trials(study)).map((t) => (ids.has(t.id) ? { ...t, state: 'waiting' as const, intermediate: [], budget: 0 } : t));
-      const r = await o.run(initial, c.sink, HANDED_ONLY, left);
+      const initial = (await store.trials(study)).filter((t) => t.state !== 'waiting');
+      const before = trained.length;
+      const r = await o.run(initial, c.sink, source, left);
       rounds++;
       population = Math.max(population, r.population);
       if (r.stopped === 'timeout') {
         timedOut = true;
         break;
       }
+      if (await c.finished(true)) break;
+      // Other workers are finishing theirs (or will hand them back when they die); look again after a while.
+      if (trained.length === before) await new Promise((res) => setTimeout(res, o.pollMs ?? 1000));
     }
   } finally {
     await c.stop();

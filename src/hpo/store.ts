@@ -1,8 +1,10 @@
 /**
  * The study store: where studies and their trials live, so a search can be killed and resumed, and several workers
- * (processes on one or many machines) can share one study. Two implementations behind one async interface:
- * SQLite (embedded, the default, src/hpo/stores/sqlite.ts) and PostgreSQL (src/hpo/stores/postgres.ts). Their
- * drivers are imported lazily, so the library loads without them.
+ * (processes on one or many machines) can share one study. Three implementations behind one async interface:
+ * SQLite (embedded, the default, src/hpo/stores/sqlite.ts), PostgreSQL (src/hpo/stores/postgres.ts), and memory
+ * (src/hpo/stores/memory.ts: a search that keeps nothing, tests, a page). The drivers are imported lazily (by
+ * open-store.ts), so the library loads without them. This module holds only the interface and its errors, so
+ * every store imports it and it imports no store.
  *
  * Invariants both keep, each in one transaction:
  *  - trial ids are 0, 1, 2, … per study, assigned by the store, unique however many workers create trials;
@@ -16,7 +18,7 @@
 import type { TrialParams } from './space.ts';
 import type { StudySpec, Study } from './store-spec.ts';
 import { StoreError } from './store-error.ts';
-import { parseStorageUrl, type StorageLocation } from './store-url.ts';
+import type { StorageLocation } from './store-url.ts';
 import type { IntermediateValue, TrialRecord, TrialState } from './trial.ts';
 
 export type { Study, StudySpec } from './store-spec.ts';
@@ -70,8 +72,20 @@ export interface CreateOptions {
   limit?: number;
 }
 
+/** Where an in-memory store lives (src/hpo/stores/memory.ts): this process, this page. */
+export interface MemoryLocation {
+  kind: 'memory';
+  display: string;
+}
+
+/** Where a page's store lives (src/hpo/stores/indexeddb.ts): this origin's IndexedDB database of that name. */
+export interface IndexedDbLocation {
+  kind: 'indexeddb';
+  display: string;
+}
+
 export interface StudyStore {
-  readonly location: StorageLocation;
+  readonly location: StorageLocation | MemoryLocation | IndexedDbLocation;
   /** The URL as messages show it (no password). */
   readonly url: string;
 
@@ -88,7 +102,7 @@ export interface StudyStore {
   createTrial(study: Study, trial: NewTrial, opts?: CreateOptions): Promise<TrialRecord | null>;
   /**
    * Adds a trial whose configuration is chosen under the study's lock: `make` gets the id the trial will have and
-   * every trial stored so far (intermediate values left out), so a sampler sees all workers' trials and two workers
+   * every trial stored so far (with its intermediate values: TPE ranks pruned trials by them), so a sampler sees all workers' trials and two workers
    * never pick with the same history. Returns null, without calling `make`, once `limit` trials exist; `make` may
    * also return null (nothing left to sample).
    */
@@ -120,9 +134,8 @@ export interface StudyStore {
   close(): Promise<void>;
 }
 
-/** A store that cannot be opened or used: unreachable server, unwritable or corrupt file, bad URL. */
+/** A store that cannot be opened or used: unreachable server, unwritable or corrupt file, bad URL (StorageUrlError, in store-url.ts: this module must load in a page, which has no node:path). */
 export { StoreError } from './store-error.ts';
-export { StorageUrlError } from './store-url.ts';
 
 export class StudyNotFoundError extends StoreError {
   override name = 'StudyNotFoundError';
@@ -156,21 +169,4 @@ export interface OpenOptions {
   create?: boolean;
   /** PostgreSQL: how long to wait for a connection. Default 5000 ms. */
   connectTimeoutMs?: number;
-}
-
-/** Opens the store a `--storage` URL names (undefined: the default SQLite file). */
-export async function openStore(url?: string, opts: OpenOptions = {}): Promise<StudyStore> {
-  const location = parseStorageUrl(url);
-  if (location.kind === 'sqlite') {
-    const { SqliteStore } = await import('./stores/sqlite.ts');
-    return SqliteStore.open(location, opts);
-  }
-  const { PostgresStore } = await import('./stores/postgres.ts');
-  return PostgresStore.open(location, opts);
-}
-
-/** A worker name unique across machines and processes: host:pid:random. */
-export async function workerName(): Promise<string> {
-  const { hostname } = await import('node:os');
-  return `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 }

@@ -104,6 +104,8 @@ export interface MemberEpoch {
   done: boolean;
   /** Set when it failed: why ("loss became NaN at epoch 3", an error's message). */
   failed?: string;
+  /** Merged into the trial record's detail (e.g. a finished trial's predictions); never read by a strategy. */
+  detail?: Record<string, unknown>;
 }
 
 /**

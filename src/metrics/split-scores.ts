@@ -2,6 +2,8 @@
  * The scores every Tox21 model reports per split — weighted accuracy and ROC-AUC on train, valid and test — and
  * their mean over tasks or seeds, shared by the forest baseline, the network and the CLI tables.
  */
+import { definedMean } from '../stats/mean-sd.ts';
+
 export type SplitName = 'train' | 'valid' | 'test';
 export const SPLITS: readonly SplitName[] = ['train', 'valid', 'test'];
 
@@ -12,11 +14,8 @@ export interface SplitScores {
   rocAuc: number;
 }
 
-/** Mean of the defined values (NaN when none is). */
-export function definedMean(values: number[]): number {
-  const d = values.filter((v) => !Number.isNaN(v));
-  return d.length ? d.reduce((a, b) => a + b, 0) / d.length : Number.NaN;
-}
+/** Mean of the defined values (NaN when none is): the one helper, re-exported where callers have long found it. */
+export { definedMean };
 
 /** Per split, the mean of each metric over `scores` (tasks or seeds), ignoring undefined ones. */
 export function meanSplitScores(scores: Record<SplitName, SplitScores>[]): Record<SplitName, SplitScores> {

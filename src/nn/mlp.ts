@@ -7,7 +7,7 @@ import type { Tensor } from '../autograd/tensor.ts';
 import type { Activation, Backend } from '../backend/backend.ts';
 import { Rng } from '../random/rng.ts';
 import { Dropout } from './dropout.ts';
-import type { Init } from './init.ts';
+import { outputLayerInit, type Init } from './init.ts';
 import { Linear } from './linear.ts';
 import type { Module } from './module.ts';
 
@@ -38,7 +38,7 @@ export class Mlp implements Module {
       if ((cfg.keepProb ?? 1) < 1) this.layers.push(new Dropout(cfg.keepProb!, seed, l));
       width = cfg.nHidden;
     }
-    this.layers.push(new Linear(be, { inputs: width, outputs: cfg.outputs, init: cfg.init, models: cfg.models }, rng));
+    this.layers.push(new Linear(be, { inputs: width, outputs: cfg.outputs, init: outputLayerInit(cfg.init), models: cfg.models }, rng));
   }
 
   forward(x: Tensor): Tensor {

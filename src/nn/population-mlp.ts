@@ -14,7 +14,7 @@ import { BitRows, sparseLinear } from '../autograd/sparse-linear.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { Activation, Backend, ModelKeys, Storage } from '../backend/backend.ts';
 import { Rng } from '../random/rng.ts';
-import { initBias, initWeights, type Init } from './init.ts';
+import { initBias, initWeights, outputLayerInit, type Init } from './init.ts';
 
 export interface PopulationMember {
   /** Init and dropout seed. */
@@ -57,7 +57,8 @@ export class PopulationMlp {
   private readonly arena: Storage;
   private disposed = false;
 
-  constructor(readonly be: Backend, readonly cfg: PopulationMlpConfig) {
+  /** `copied` leading slots are left zero for the caller to fill (a repack copies them); the rest are drawn. */
+  constructor(readonly be: Backend, readonly cfg: PopulationMlpConfig, copied = 0) {
     const { inputs, outputs, nLayers, members } = cfg;
     if (members.length === 0) throw new RangeError('PopulationMlp: no members');
     if (!Number.isInteger(nLayers) || nLayers < 0) throw new RangeError(`PopulationMlp: nLayers must be an integer ≥ 0, got ${nLayers}`);
@@ -80,7 +81,7 @@ export class PopulationMlp {
       const b = keep(new Tensor(be, arena.views[2 * l + 1], [M, 1, colsOut], true, `b${l + 1}`));
       this.layers.push({ W, b, fanIn, fanOut });
     });
-    for (let m = 0; m < M; m++) this.writeInit(m);
+    for (let m = copied; m < M; m++) this.writeInit(m);
   }
 
   private checkMember(m: PopulationMember, i: number): void {
@@ -93,11 +94,12 @@ export class PopulationMlp {
   private writeInit(m: number): void {
     const init = this.cfg.init ?? 'glorot';
     const rng = new Rng(this.members[m].seed);
-    for (const { W, b, fanIn, fanOut } of this.layers) {
+    for (const [l, { W, b, fanIn, fanOut }] of this.layers.entries()) {
       const [, rows, cols] = W.shape;
       const fi = fanIn(m), fo = fanOut(m);
-      const w = initWeights(init, fi, fo, fi * fo, rng);
-      const bias = initBias(init, fo, rng);
+      const layerInit = l === this.cfg.nLayers ? outputLayerInit(init) : init;
+      const w = initWeights(layerInit, fi, fo, fi * fo, rng);
+      const bias = initBias(layerInit, fo, rng);
       const slot = new Float32Array(rows * cols);
       for (let r = 0; r < fi; r++) slot.set(w.subarray(r * fo, (r + 1) * fo), r * cols);
       const bslot = new Float32Array(cols);
@@ -114,6 +116,24 @@ export class PopulationMlp {
     this.steps[m] = 0;
     this.active[m] = 1;
     this.writeInit(m);
+  }
+
+  /**
+   * A new network holding the members of slots `keep` (in that order, each with its weights and dropout step) and
+   * then `add` (drawn fresh from their seeds), padded to `width` (default the widest of them): how a population drops
+   * the members that left and takes new ones between epochs. Padding holds zeros, so a narrower pad loses nothing.
+   * This network is left as it was (dispose it).
+   */
+  async repacked(keep: readonly number[], add: readonly PopulationMember[] = [], width?: number): Promise<PopulationMlp> {
+    const members = [...keep.map((m) => this.members[m]), ...add];
+    const next = new PopulationMlp(this.be, { ...this.cfg, members, width: width ?? Math.max(...members.map((m) => m.width)) }, keep.length);
+    await copySlots(this.be, this.parameters(), next.parameters(), keep);
+    keep.forEach((m, i) => {
+      next.steps[i] = this.steps[m];
+      next.active[i] = this.active[m];
+    });
+    next.training = this.training;
+    return next;
   }
 
   /** Logits [models, rows, outputs]. The first layer takes set-bit rows (sparse) or a dense [rows, inputs] tensor. */
@@ -176,4 +196,23 @@ export class PopulationMlp {
     if (!this.disposed) this.be.release(this.arena);
     this.disposed = true;
   }
+}
+
+/**
+ * Copies slots `keep` of each [models, rows, cols] tensor of `from` into the leading slots of the matching tensor of
+ * `to` (whose rows and cols may differ: a repadded hidden width), in one readback. Values go through the backend's
+ * own precision untouched (float64 on the CPU oracle), so a copied member computes exactly as before.
+ */
+export async function copySlots(be: Backend, from: readonly Tensor[], to: readonly Tensor[], keep: readonly number[]): Promise<void> {
+  if (keep.length === 0) return;
+  const data = await be.readMany(from.map((t) => t.storage));
+  from.forEach((src, i) => {
+    const [, r1, c1] = src.shape, [, r2, c2] = to[i].shape;
+    const out = new Float64Array(keep.length * r2 * c2);
+    const rows = Math.min(r1, r2), cols = Math.min(c1, c2);
+    keep.forEach((m, j) => {
+      for (let r = 0; r < rows; r++) out.set(data[i].subarray((m * r1 + r) * c1, (m * r1 + r) * c1 + cols), (j * r2 + r) * c2);
+    });
+    be.write(to[i].storage, 0, out);
+  });
 }

@@ -11,6 +11,7 @@
 import { keep } from '../autograd/scope.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { ModelOptimSpec, Storage } from '../backend/backend.ts';
+import { copySlots } from '../nn/population-mlp.ts';
 import { missingGradientGuard, type MissingGradPolicy } from './missing-grad.ts';
 
 export interface ModelOptimizerOptions {
@@ -23,11 +24,15 @@ export interface ModelOptimizerOptions {
   eps?: number;
   /** What a parameter without a gradient at `step()` does: throw (default), warn once, or pass. */
   missingGradients?: MissingGradPolicy;
+  /** One L2 weight decay λ ≥ 0 per model (default 0 for all): the step uses g + λ·p (ModelOptimSpec.weightDecay). */
+  weightDecay?: ArrayLike<number>;
 }
 
 export class ModelOptimizer {
   readonly kind: ModelOptimSpec['kind'];
   readonly lr: Float64Array;
+  /** Each model's weight decay λ (0: none). */
+  readonly weightDecay: Float64Array;
   /** Steps taken by each model (its Adam t). */
   readonly steps: Uint32Array;
   /** Whether each model still trains. */
@@ -41,7 +46,7 @@ export class ModelOptimizer {
   private readonly flat: { p: Storage; g: Storage; m: Storage | null; v: Storage | null; segments: { offset: number; length: number }[] } | null = null;
   private readonly owned: Storage[] = [];
 
-  constructor(readonly params: Tensor[], readonly models: number, opts: ModelOptimizerOptions) {
+  constructor(readonly params: Tensor[], readonly models: number, private readonly opts: ModelOptimizerOptions) {
     this.kind = opts.kind ?? 'adam';
     if (opts.lr.length !== models) throw new RangeError(`ModelOptimizer: ${opts.lr.length} learning rates for ${models} models`);
     for (const p of params) {
@@ -50,6 +55,9 @@ export class ModelOptimizer {
     }
     this.lr = Float64Array.from(opts.lr);
     for (let m = 0; m < models; m++) if (!(this.lr[m] > 0) || !Number.isFinite(this.lr[m])) throw new RangeError(`ModelOptimizer: learning rate of model ${m} must be a positive number, got ${this.lr[m]}`);
+    if (opts.weightDecay && opts.weightDecay.length !== models) throw new RangeError(`ModelOptimizer: ${opts.weightDecay.length} weight decays for ${models} models`);
+    this.weightDecay = opts.weightDecay ? Float64Array.from(opts.weightDecay) : new Float64Array(models);
+    this.weightDecay.forEach((l, m) => checkDecay(l, m));
     this.steps = new Uint32Array(models);
     this.active = new Uint8Array(models).fill(1);
     this.beta1 = opts.beta1 ?? (this.kind === 'momentum' ? 0.9 : 0.9);
@@ -82,6 +90,8 @@ export class ModelOptimizer {
     for (let m = 0; m < this.models; m++) if (this.active[m]) t[m] = ++this.steps[m];
     if (!t.some((v) => v > 0)) return;
     const spec: ModelOptimSpec = { kind: this.kind, models: this.models, lr: this.lr, t, beta1: this.beta1, beta2: this.beta2, eps: this.eps };
+    // Without a nonzero λ the spec carries none: the step is the undecayed one.
+    if (this.weightDecay.some((l) => l !== 0)) spec.weightDecay = this.weightDecay;
     const f = this.flat;
     if (f && this.params.every((p) => p.grad?.storage === p.gradTarget)) {
       for (const p of this.params) p.check('optimizer step');
@@ -107,10 +117,33 @@ export class ModelOptimizer {
     this.active[m] = 0;
   }
 
-  /** Slot m starts over for a new member: its learning rate, step 0, zero moments. Its weights are the caller's. */
-  reset(m: number, lr: number): void {
+  /**
+   * The optimizer of a repacked network (PopulationMlp.repacked: slots `keep`, then `add` new members): the kept
+   * models' learning rates, step counts, frozen flags and moments carried over, the new ones starting at step 0 with
+   * zero moments. `params` are the new network's; this optimizer is left as it was (dispose it).
+   */
+  async repacked(params: Tensor[], keep: readonly number[], add: readonly { lr: number; weightDecay?: number }[] = []): Promise<ModelOptimizer> {
+    const lr = [...keep.map((m) => this.lr[m]), ...add.map((a) => a.lr)];
+    const weightDecay = [...keep.map((m) => this.weightDecay[m]), ...add.map((a) => a.weightDecay ?? 0)];
+    const next = new ModelOptimizer(params, lr.length, { ...this.opts, lr, weightDecay });
+    keep.forEach((m, i) => {
+      next.steps[i] = this.steps[m];
+      next.active[i] = this.active[m];
+    });
+    const moments = this.slots[0]?.length ?? 0;
+    for (let k = 0; k < moments; k++) await copySlots(params[0].be, this.slots.map((s) => s[k]), next.slots.map((s) => s[k]), keep);
+    return next;
+  }
+
+  /**
+   * Slot m starts over for a new member: its learning rate, step 0, zero moments, and its weight decay when given
+   * (else the slot keeps its λ). Its weights are the caller's.
+   */
+  reset(m: number, lr: number, weightDecay?: number): void {
     if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`ModelOptimizer: learning rate must be a positive number, got ${lr}`);
+    if (weightDecay !== undefined) checkDecay(weightDecay, m);
     this.lr[m] = lr;
+    if (weightDecay !== undefined) this.weightDecay[m] = weightDecay;
     this.steps[m] = 0;
     this.active[m] = 1;
     for (const slots of this.slots) {
@@ -127,4 +160,8 @@ export class ModelOptimizer {
     if (this.flat) for (const p of this.params) p.gradTarget = null;
     for (const a of this.owned.splice(0)) this.params[0].be.release(a);
   }
+}
+
+function checkDecay(l: number, m: number): void {
+  if (!(l >= 0) || !Number.isFinite(l)) throw new RangeError(`ModelOptimizer: weight decay of model ${m} must be a finite number ≥ 0, got ${l}`);
 }

@@ -5,8 +5,9 @@
  *   matmul-kernels  each matmul kernel forced (tiled, large, blocked, subgroup) at 256-1024 and the book's layer (GPU: 2048, 8192 too)
  *   elementwise     memory-bound kernels and reductions, GB/s
  *   sparse          the first layer dense vs sparse
- *   train-step      the book network's training step, dense and sparse first layer
- *   population      the same step for 1, 4, 16, 64 models trained at once (one dispatch set for all)
+ *   train-step      the book network's training step, dense and sparse first layer, on WebGPU and on the CPU path
+ *   train-step-12task  the 12-task network's step (1024 → 500 → 12, batch 50), WebGPU and the CPU path
+ *   population      the same step for 1, 4, 16, 64 models trained at once (one dispatch set for all), WebGPU and CPU
  *   dispatch        fixed costs: a tiny dispatch, an empty submit, a readback
  * Peers are injected by the caller (src/cli/bench.ts loads them in Node), so this file imports nothing Node-only.
  */
@@ -19,9 +20,9 @@ import { GPU_SQUARES, SQUARES, benchMatmul, shadergradMatmul, studyCases, type M
 import { ratios, type BenchReport, type BenchResult, type PeerStatus } from './result.ts';
 import { benchPopulation, POPULATION_SIZES } from './population.ts';
 import { benchSparse } from './sparse.ts';
-import { benchTrainStep } from './train-step.ts';
+import { benchTrainStep, benchTrainStep12, BOOK_NET, TASK12_NET, type NetSpec } from './train-step.ts';
 
-export const GROUPS = ['matmul', 'matmul-study', 'matmul-kernels', 'elementwise', 'sparse', 'train-step', 'population', 'dispatch'] as const;
+export const GROUPS = ['matmul', 'matmul-study', 'matmul-kernels', 'elementwise', 'sparse', 'train-step', 'train-step-12task', 'population', 'dispatch'] as const;
 export type Group = (typeof GROUPS)[number];
 
 /** Peers another library provides; each is optional. */
@@ -31,8 +32,8 @@ export interface Peers {
   trainStep: ((opts: { steps?: number; rounds?: number }) => Promise<BenchResult>)[];
   /** The population step written by hand in another library (a child process), for each number of models. */
   population?: (sizes: number[]) => { status: PeerStatus[]; results: BenchResult[] };
-  /** Runs elsewhere (a child process) on the given matmul cases; returns its rows. */
-  offline?: (cases: MatmulCase[]) => { status: PeerStatus[]; results: BenchResult[] };
+  /** Runs elsewhere (a child process) on the given matmul cases and training steps; returns its rows. */
+  offline?: (cases: MatmulCase[], nets: { kernel: string; net: NetSpec }[]) => { status: PeerStatus[]; results: BenchResult[] };
 }
 
 export interface SuiteOptions {
@@ -104,6 +105,13 @@ export async function runSuite(g: WebGpuBackend, opts: SuiteOptions): Promise<Be
         for (const step of peers?.trainStep ?? []) add([await step({ steps: 10, rounds: 3 })]);
         break;
       }
+      case 'train-step-12task':
+        add(await benchTrainStep12(g));
+        // tfjs-webgpu's step is dense (no sparse matmul): its book step already takes ~1 s on a software adapter.
+        if (peers?.trainStep.length) {
+          status.push({ impl: 'tfjs-webgpu', available: false, note: `not run for train-step-12task: its dense 1024×500 step would take minutes per timing${g.info.software ? ' on this software adapter' : ''} (the book's step is its only row)` });
+        }
+        break;
       case 'population': {
         await benchPopulation(g, { sizes: POPULATION_SIZES, onResult: (r) => add([r]) });
         if (peers?.population) {
@@ -118,10 +126,11 @@ export async function runSuite(g: WebGpuBackend, opts: SuiteOptions): Promise<Be
         break;
     }
   }
-  if (peers?.offline && (offlineCases.length > 0 || groups.includes('train-step'))) {
-    const off = peers.offline(offlineCases);
+  const nets = [{ kernel: 'train-step', net: BOOK_NET }, { kernel: 'train-step-12task', net: TASK12_NET }].filter((n) => groups.includes(n.kernel as Group));
+  if (peers?.offline && (offlineCases.length > 0 || nets.length > 0)) {
+    const off = peers.offline(offlineCases, nets);
     status.push(...off.status);
-    add(off.results.filter((r) => r.kernel !== 'train-step' || groups.includes('train-step')));
+    add(off.results);
   }
   return {
     adapter: { ...g.info, name: adapterName(g.info) },

@@ -1,5 +1,5 @@
 /** The suite's report as a terminal table: one line per result, then the speedups against peers and variants. */
-import type { BenchReport, BenchResult } from './result.ts';
+import { rowLabel, runsOn, type BenchReport, type BenchResult } from './result.ts';
 
 const num = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
 
@@ -18,7 +18,7 @@ function ms(s: { median: number; min: number; max: number } | undefined): string
 }
 
 export function resultLine(r: BenchResult): string {
-  return `${r.kernel.padEnd(24)} ${r.shape.padEnd(34)} ${r.impl.padEnd(20)} ${metric(r).padStart(16)}  ${ms(r.ms).padEnd(26)} ${ms(r.readbackMs).padEnd(26)}${r.note?.startsWith('skipped') ? `  ${r.note}` : ''}`;
+  return `${r.kernel.padEnd(24)} ${r.shape.padEnd(34)} ${rowLabel(r.impl, r.backend, r.threads).padEnd(20)} ${metric(r).padStart(16)}  ${ms(r.ms).padEnd(26)} ${ms(r.readbackMs).padEnd(26)}${r.note?.startsWith('skipped') ? `  ${r.note}` : ''}`;
 }
 
 export const HEADER = `${'kernel'.padEnd(24)} ${'shape'.padEnd(34)} ${'impl'.padEnd(20)} ${'rate'.padStart(16)}  ${'ms median [min-max]'.padEnd(26)} ${'with readback, ms'.padEnd(26)}`;
@@ -29,9 +29,10 @@ export function formatSummary(rep: BenchReport): string {
   for (const p of rep.peers) lines.push(`peer ${p.impl}: ${p.note}`);
   if (rep.ratios.length > 0) {
     lines.push('', `speedup = the other's median ms ÷ shadergrad's (> 1: shadergrad is faster)`);
-    lines.push(`${'kernel'.padEnd(24)} ${'shape'.padEnd(34)} ${'vs'.padEnd(20)} ${'speedup'.padStart(9)} ${'with readback'.padStart(14)}`);
+    lines.push(`${'kernel'.padEnd(24)} ${'shape'.padEnd(34)} ${'shadergrad on'.padEnd(16)} ${'vs'.padEnd(32)} ${'speedup'.padStart(9)} ${'with readback'.padStart(14)}`);
     for (const q of rep.ratios) {
-      lines.push(`${q.kernel.padEnd(24)} ${q.shape.padEnd(34)} ${q.peer.padEnd(20)} ${`${num(q.speedup)}×`.padStart(9)} ${(q.speedupWithReadback ? `${num(q.speedupWithReadback)}×` : '—').padStart(14)}`);
+      const on = q.backend ? runsOn(q.backend, q.threads) : '';
+      lines.push(`${q.kernel.padEnd(24)} ${q.shape.padEnd(34)} ${on.padEnd(16)} ${rowLabel(q.peer, q.peerBackend, q.peerThreads).padEnd(32)} ${`${num(q.speedup)}×`.padStart(9)} ${(q.speedupWithReadback ? `${num(q.speedupWithReadback)}×` : '—').padStart(14)}`);
     }
   }
   return lines.join('\n');

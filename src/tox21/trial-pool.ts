@@ -3,11 +3,19 @@
  * size, training mode, loss weighting, task) train as one Tox21Population, epoch by epoch. After each epoch every
  * member that trained is scored on validation (weighted accuracy and ROC-AUC: the objective's candidates); a member
  * that finishes is also scored on train and test (reported, never read by a strategy). A stopped (pruned) member
- * frees its slot, which the next `add` refills before the next epoch — the GPU stays full.
+ * frees its slot, which the next `add` refills before the next epoch — the GPU stays full; a slot nobody refills is
+ * packed out (Tox21Population.repack), so no population computes members that left. Members are packed by width:
+ * one population per width where padding does not pay (CPU, emulators), one padded to the pool's width where it
+ * does (a dispatch-bound GPU), measured (src/train/population-cost.ts: widthSlack).
+ *
+ * Early stopping (a configuration's `earlyStopping`) compares the search's objective (valid-auc or valid-wacc) after
+ * each epoch; a finished member's values, test included, are then its best epoch's (Tox21Population.restoreBest).
+ * When every seed of a trial has finished, the pool hands the runner the trial's `detail`: the mean of its seeds'
+ * probabilities on valid and test (encoded: src/tox21/split-predictions.ts), the seeds' kept epochs and their mean.
  *
  * Search parameters are FcnHyperparams keys (nHidden, learningRate, …) plus `mode` (book|modern); the rest comes
- * from `base`. Members are built lazily: the population is allocated at the first `step`, sized for the members
- * added by then (at most `capacity`), padded to `width` hidden units so later members up to that width fit.
+ * from `base`. Members are built lazily: populations are allocated at the next `step`, for the members added by
+ * then (at most `capacity` in all), and grow or shrink between epochs; no member is wider than `width`.
  * `solo: true` trains every member as its own population of one, one after another in each epoch — the
  * sequential path (`--population 1`), same arithmetic, one set of dispatches per model.
  */
@@ -15,27 +23,44 @@ import type { Backend } from '../backend/backend.ts';
 import type { MemberEpoch, PoolMember, TrialPool } from '../hpo/trial.ts';
 import type { TrialParams } from '../hpo/space.ts';
 import { SPLITS, type SplitName } from '../metrics/split-scores.ts';
-import { withDefaults } from './eval-hyperparams.ts';
-import { BOOK_DEFAULTS, type FcnHyperparams, type TrainingMode } from './hyperparams.ts';
-import { groupShape, memberOf, shapeKey, Tox21Population, type MemberScores, type Tox21Data } from './population.ts';
+import { encodePredictions, meanPredictions, type SplitPredictions } from './split-predictions.ts';
+import { widthSlack } from '../train/population-cost.ts';
+import { packingStats, withDefaults, type PackingStats } from './eval-hyperparams.ts';
+import { HYPERPARAM_KEYS, type FcnHyperparams, type TrainingMode } from './hyperparams.ts';
+import { groupShape, memberOf, shapeKey, Tox21Population, type MemberScores, type StopMetric, type Tox21Data } from './population.ts';
 
 /** A search configuration as the network's hyperparameters and training mode. */
 export function configOf(params: TrialParams, base: Partial<FcnHyperparams> = {}, defaultMode: TrainingMode = 'book'): { h: FcnHyperparams; mode: TrainingMode } {
   const { mode = defaultMode, ...hp } = params as TrialParams & { mode?: string };
   if (mode !== 'book' && mode !== 'modern') throw new RangeError(`search parameter mode must be book or modern, got ${String(mode)}`);
-  for (const k of Object.keys(hp)) if (!(k in BOOK_DEFAULTS)) throw new RangeError(`search parameter "${k}" is not a hyperparameter of the network (${[...Object.keys(BOOK_DEFAULTS), 'mode'].join(', ')})`);
+  for (const k of Object.keys(hp)) if (!(HYPERPARAM_KEYS as readonly string[]).includes(k)) throw new RangeError(`search parameter "${k}" is not a hyperparameter of the network (${[...HYPERPARAM_KEYS, 'mode'].join(', ')})`);
   const h = withDefaults({ ...base, ...(hp as Partial<FcnHyperparams>) });
   return { h, mode };
 }
 
-/** Values of a member's scores, named as the trial record's values are ("valid-wacc", "test-auc", …). */
+/**
+ * Values of a member's scores, named as the trial record's values are ("valid-wacc", "test-auc", …): with several
+ * tasks the means over tasks (a task whose split has one class is left out of the AUC mean), and each task's
+ * valid and test values as "valid-auc/NR-AR" — only where defined, so a left-out task is visible by its absence.
+ */
 export function scoreValues(s: MemberScores, splits: readonly SplitName[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const split of splits) {
     out[`${split}-wacc`] = s.metrics[split].weightedAccuracy;
     out[`${split}-auc`] = s.metrics[split].rocAuc;
   }
+  for (const [task, m] of Object.entries(s.tasks ?? {})) {
+    for (const split of splits.filter((x) => x !== 'train')) {
+      if (Number.isFinite(m[split].rocAuc)) out[`${split}-auc/${task}`] = m[split].rocAuc;
+      if (Number.isFinite(m[split].weightedAccuracy)) out[`${split}-wacc/${task}`] = m[split].weightedAccuracy;
+    }
+  }
   return out;
+}
+
+/** The metric early stopping compares for a search objective ("valid-auc" → AUC; anything else weighted accuracy). */
+export function stopMetricOf(objective: string | undefined): StopMetric {
+  return objective === undefined || /-auc$/.test(objective) ? 'auc' : 'wacc';
 }
 
 export interface Tox21PoolOptions {
@@ -51,20 +76,28 @@ export interface Tox21PoolOptions {
   dataSeed?: number;
   /** Train each member alone (no shared dispatches). */
   solo?: boolean;
+  /** The search's objective: what early stopping compares (default valid-auc). */
+  objective?: string;
 }
 
-/** A population and the member each of its slots holds. */
+/** A population, the member each of its slots holds, and the hidden width its slots are padded to. */
 interface Group {
   pop: Tox21Population;
   slots: PoolMember[];
+  width: number;
 }
 
 export class Tox21TrialPool implements TrialPool {
   private groups: Group[] = [];
   private pending: PoolMember[] = [];
   private readonly key: string;
+  /** Hidden units computed and those of training members, per population epoch (packingStats). */
+  private readonly units: { computed: number; useful: number }[] = [];
   /** Largest population trained. */
   models = 0;
+  /** Seeds each trial was given, and the kept probabilities and epoch of those that finished. */
+  private readonly seedsOf = new Map<number, number[]>();
+  private readonly finishedRuns = new Map<number, Map<number, { predictions: SplitPredictions; epoch: number }>>();
 
   constructor(readonly be: Backend, readonly data: Tox21Data, first: TrialParams, readonly opts: Tox21PoolOptions) {
     if (!Number.isInteger(opts.capacity) || opts.capacity < 1) throw new RangeError(`trial pool capacity must be a positive integer, got ${opts.capacity}`);
@@ -78,21 +111,38 @@ export class Tox21TrialPool implements TrialPool {
   }
 
   freeSlots(): number {
-    if (this.groups.length === 0 || this.opts.solo) return this.opts.capacity - this.running();
-    return this.groups[0].pop.trainer.status.filter((s) => s !== 'running').length - this.pending.length;
+    return this.opts.capacity - this.running();
   }
 
   running(): number {
     return this.groups.reduce((a, g) => a + g.pop.trainer.running(), 0) + this.pending.length;
   }
 
+  /** How much of the computed hidden units were padding or idle slots, over every epoch so far. */
+  packing(): PackingStats {
+    return packingStats(this.units);
+  }
+
+  /** Hidden units computed and those of training members, per population epoch so far. */
+  unitEpochs(): readonly { computed: number; useful: number }[] {
+    return this.units;
+  }
+
   add(member: PoolMember): void {
     if (!this.accepts(member.params)) throw new RangeError(`trial ${member.trialId} does not fit this pool (${this.key}, width ${this.opts.width})`);
     if (this.freeSlots() < 1) throw new RangeError(`trial pool is full (${this.opts.capacity} members)`);
     this.pending.push(member);
+    this.seedsOf.set(member.trialId, [...(this.seedsOf.get(member.trialId) ?? []), member.seed]);
+  }
+
+  /** Forgets a trial's seeds and predictions (it finished, was pruned or failed). */
+  private forget(trialId: number): void {
+    this.seedsOf.delete(trialId);
+    this.finishedRuns.delete(trialId);
   }
 
   stop(trialId: number, seed: number): void {
+    this.forget(trialId);
     const i = this.pending.findIndex((p) => p.trialId === trialId && p.seed === seed);
     if (i >= 0) {
       this.pending.splice(i, 1);
@@ -109,17 +159,26 @@ export class Tox21TrialPool implements TrialPool {
     return memberOf({ ...h, nEpochs: member.epochs }, member.seed);
   }
 
-  private newGroup(members: PoolMember[]): void {
-    const first = configOf(members[0].params, this.opts.base, this.opts.mode);
-    const pop = new Tox21Population(this.be, this.data, groupShape(first.h, first.mode, this.opts.task), members.map((p) => this.spec(p)), {
-      width: this.opts.solo ? undefined : this.opts.width,
-      dataSeed: this.opts.dataSeed,
-    });
-    this.groups.push({ pop, slots: [...members] });
+  private widthOf(member: PoolMember): number {
+    return configOf(member.params, this.opts.base, this.opts.mode).h.nHidden;
   }
 
-  /** Places pending members: in a new population, into freed slots, or (solo) each in its own. */
-  private place(): void {
+  private newGroup(members: PoolMember[], width?: number): void {
+    const first = configOf(members[0].params, this.opts.base, this.opts.mode);
+    const pop = new Tox21Population(this.be, this.data, groupShape(first.h, first.mode, this.opts.task), members.map((p) => this.spec(p)), {
+      width, dataSeed: this.opts.dataSeed, stopOn: stopMetricOf(this.opts.objective),
+    });
+    this.groups.push({ pop, slots: [...members], width: pop.net.width });
+  }
+
+  /**
+   * Between epochs: pending members go into freed slots of a population of their width, populations grow for the
+   * rest or new ones start, and members that left (done, failed, pruned) and were not replaced are packed out, so
+   * every population computes only members that train. A member joins a population only as much narrower than it
+   * as padding pays here (widthSlack: none on an arithmetic-bound CPU or emulator, any on a dispatch-bound GPU,
+   * whose populations are padded to the pool's width so every later member fits). Solo: each member its own.
+   */
+  private async place(): Promise<void> {
     if (this.opts.solo) {
       // Finished solo runs free their memory; each new member is a population of one.
       for (const g of this.groups.filter((x) => x.pop.trainer.running() === 0)) g.pop.dispose();
@@ -129,39 +188,97 @@ export class Tox21TrialPool implements TrialPool {
       this.models = Math.max(this.models, 1);
       return;
     }
-    if (this.groups.length === 0) {
-      this.newGroup(this.pending);
-      this.models = this.pending.length;
-      this.pending = [];
-      return;
+    const slack = widthSlack(this.be);
+    const fits = (width: number, w: number) => w <= width && w >= width * (1 - slack);
+    const adds = new Map<Group, PoolMember[]>();
+    const fresh: { width: number; members: PoolMember[] }[] = [];
+    for (const p of [...this.pending].sort((a, b) => this.widthOf(b) - this.widthOf(a))) {
+      const w = this.widthOf(p);
+      const g = this.groups.find((x) => fits(x.width, w));
+      if (g) adds.set(g, [...(adds.get(g) ?? []), p]);
+      else {
+        const f = fresh.find((x) => fits(x.width, w));
+        if (f) f.members.push(p);
+        else fresh.push({ width: slack >= 1 ? this.opts.width : w, members: [p] });
+      }
     }
-    const g = this.groups[0];
+    this.pending = [];
+    for (const g of [...this.groups]) await this.refill(g, adds.get(g) ?? []);
+    for (const f of fresh) this.newGroup(f.members, f.width);
+    this.models = Math.max(this.models, ...this.groups.map((g) => g.pop.models));
+  }
+
+  /** Freed slots of g take `add` in place; what does not fit grows it; slots nobody took are packed out. */
+  private async refill(g: Group, add: PoolMember[]): Promise<void> {
     const status = g.pop.trainer.status;
-    for (let m = 0; m < status.length && this.pending.length > 0; m++) {
+    for (let m = 0; m < status.length && add.length > 0; m++) {
       if (status[m] === 'running') continue;
-      const member = this.pending.shift()!;
+      const member = add.shift()!;
       g.pop.replace(m, this.spec(member));
       g.slots[m] = member;
     }
+    const live = g.pop.trainer.status.flatMap((st, m) => (st === 'running' ? [m] : []));
+    if (add.length === 0 && live.length === g.pop.models) return;
+    if (live.length + add.length === 0) {
+      g.pop.dispose();
+      this.groups = this.groups.filter((x) => x !== g);
+      return;
+    }
+    await g.pop.repack(live, add.map((p) => this.spec(p)), g.width);
+    g.slots = [...live.map((m) => g.slots[m]), ...add];
   }
 
   async step(): Promise<MemberEpoch[]> {
-    if (this.pending.length > 0) this.place();
+    await this.place();
     const out: MemberEpoch[] = [];
     for (const g of this.groups) out.push(...(await this.stepGroup(g)));
+    this.attachDetails(out);
     return out;
+  }
+
+  /**
+   * A trial all of whose seeds have finished gets its detail on its last entry of `out` (the runner completes the
+   * trial there): the mean of the seeds' probabilities, encoded, and the epochs kept.
+   */
+  private attachDetails(out: MemberEpoch[]): void {
+    for (let i = out.length - 1; i >= 0; i--) {
+      const me = out[i];
+      const runs = this.finishedRuns.get(me.trialId), seeds = this.seedsOf.get(me.trialId);
+      if (!me.done || me.failed !== undefined || !runs || !seeds || !seeds.every((s) => runs.has(s))) continue;
+      const kept = seeds.map((s) => runs.get(s)!);
+      const epochs = kept.map((k) => k.epoch);
+      me.detail = {
+        predictions: encodePredictions(meanPredictions(kept.map((k) => k.predictions), `trial ${me.trialId}`)),
+        bestEpoch: Math.round(epochs.reduce((a, e) => a + e, 0) / epochs.length),
+        bestEpochs: epochs,
+      };
+      this.forget(me.trialId);
+    }
   }
 
   private async stepGroup({ pop, slots }: Group): Promise<MemberEpoch[]> {
     const report = await pop.epoch();
     if (report.trained.length === 0) return [];
+    this.units.push(report.units);
     const finished = new Set([...report.finished, ...report.failed]);
     // Validation every epoch (the objective); train and test only for members that finished.
     const splits: SplitName[] = finished.size > 0 ? [...SPLITS] : ['valid'];
     const scores = await pop.score(splits);
+    await pop.track(scores, report.trained);
+    // Early stopping: members that finished go back to their best epoch, and are scored there.
+    const restored = pop.restoreBest(report.finished);
+    if (restored.length > 0) (await pop.scoreSlots(restored)).forEach((sc, k) => (scores[restored[k]] = sc));
+    const preds = await pop.predictions(report.finished);
+    report.finished.forEach((m, k) => {
+      const member = slots[m];
+      const runs = this.finishedRuns.get(member.trialId) ?? new Map();
+      runs.set(member.seed, { predictions: preds[k], epoch: pop.keptEpoch(m) });
+      this.finishedRuns.set(member.trialId, runs);
+    });
     return report.trained.map((m) => {
       const member = slots[m];
       const failed = report.failed.includes(m);
+      if (failed) this.forget(member.trialId);
       const values = failed ? {} : scoreValues(scores[m], finished.has(m) ? SPLITS : ['valid']);
       values.loss = report.loss[m];
       return {
@@ -179,4 +296,9 @@ export class Tox21TrialPool implements TrialPool {
     for (const g of this.groups) g.pop.dispose();
     this.groups = [];
   }
+}
+
+/** The packing of a search's pools together. */
+export function poolsPacking(pools: readonly Tox21TrialPool[]): PackingStats {
+  return packingStats(pools.flatMap((p) => p.unitEpochs()));
 }

@@ -7,7 +7,9 @@
  *
  * Per model: how many epochs it trains (a finished model is frozen: its weights stop changing while the others go
  * on), whether it failed (a NaN/Inf loss freezes it and leaves the others untouched), and a stop for pruning. A
- * stopped slot can take a new member (`replace`), which starts at epoch 0 on the population's next epoch.
+ * stopped slot can take a new member (`replace`), which starts at epoch 0 on the population's next epoch. Between
+ * epochs the population can be repacked (`repack`, `compact`): members that left are dropped and new ones appended,
+ * into a network and optimizer holding only those, so later epochs compute only members that train.
  * Data order: the book's file order, or a shuffle per epoch from `dataSeed` — a seed of its own, separate from each
  * model's init and dropout seed, so a solo run with the same data seed sees a member's batches.
  */
@@ -67,24 +69,36 @@ export interface EpochReport {
   seconds: number;
   /** Dispatches recorded in this epoch, when the backend counts them (WebGPU). */
   steps: number;
+  /**
+   * Hidden units computed in this epoch (slots × the padded width: idle slots and padding included) and those of the
+   * members that trained (their own widths): 1 − useful / computed is the epoch's padded fraction.
+   */
+  units: { computed: number; useful: number };
 }
 
 export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
-  readonly models: number;
-  readonly status: MemberStatus[];
+  /** Slots of the population; the per-model arrays below are indexed by slot (a `repack` renumbers them). */
+  models: number;
+  status: MemberStatus[];
   /** Epochs trained by each model. */
-  readonly epochsDone: Uint32Array;
-  readonly epochs: Uint32Array;
+  epochsDone: Uint32Array;
+  epochs: Uint32Array;
   /** Each model's loss per epoch. */
-  readonly lossCurves: number[][];
+  lossCurves: number[][];
   /** Why each failed model failed. */
-  readonly reasons: (string | null)[];
+  reasons: (string | null)[];
+  /** Hidden units computed and hidden units of training members, summed over epochs (see EpochReport.units). */
+  readonly unitEpochs = { computed: 0, useful: 0 };
   private epochCount = 0;
-  private readonly ones: Tensor;
+  private ones: Tensor;
   private readonly batches = new Map<number, Batch<X>>();
   private cachedBytes = 0;
+  private _net: PopulationMlp;
+  private _opt: ModelOptimizer;
 
-  constructor(readonly be: Backend, readonly net: PopulationMlp, readonly opt: ModelOptimizer, readonly data: TrainingSet<X>, readonly options: FitOptions) {
+  constructor(readonly be: Backend, net: PopulationMlp, opt: ModelOptimizer, readonly data: TrainingSet<X>, readonly options: FitOptions) {
+    this._net = net;
+    this._opt = opt;
     this.models = net.models;
     if (opt.models !== this.models) throw new RangeError(`PopulationTrainer: the optimizer has ${opt.models} models, the network ${this.models}`);
     if (options.epochs.length !== this.models) throw new RangeError(`PopulationTrainer: ${options.epochs.length} epoch counts for ${this.models} models`);
@@ -103,6 +117,15 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
     this.ones = keep(Tensor.full(be, [this.models], 1));
   }
 
+  /** The network trained (a new one after each `repack`). */
+  get net(): PopulationMlp {
+    return this._net;
+  }
+
+  get opt(): ModelOptimizer {
+    return this._opt;
+  }
+
   running(): number {
     return this.status.filter((s) => s === 'running').length;
   }
@@ -114,17 +137,60 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
     this.freeze(m);
   }
 
-  /** Slot m takes a new member, trained from epoch 0 for `epochs` epochs starting with the next epoch. */
-  replace(m: number, member: PopulationMember, lr: number, epochs: number): void {
+  /**
+   * Slot m takes a new member, trained from epoch 0 for `epochs` epochs starting with the next epoch, with its
+   * learning rate and weight decay (absent: the slot's λ stays).
+   */
+  replace(m: number, member: PopulationMember, lr: number, epochs: number, weightDecay?: number): void {
     if (this.status[m] === 'running') throw new Error(`PopulationTrainer: slot ${m} is still training`);
     if (!(Number.isInteger(epochs) && epochs >= 1)) throw new RangeError(`PopulationTrainer: a member must train at least 1 epoch, got ${epochs}`);
     this.net.resetSlot(m, member);
-    this.opt.reset(m, lr);
+    this.opt.reset(m, lr, weightDecay);
     this.status[m] = 'running';
     this.epochsDone[m] = 0;
     this.epochs[m] = epochs;
     this.lossCurves[m] = [];
     this.reasons[m] = null;
+  }
+
+  /**
+   * Between epochs: the population keeps slots `slots` (in that order) and takes `add` after them, in a network and
+   * optimizer repacked to hold only those (PopulationMlp.repacked, ModelOptimizer.repacked), so later epochs compute
+   * only them. A kept member goes on exactly as it would have — same weights, moments, steps, dropout and batches —
+   * and slot i of the new population is slots[i]. The old network and optimizer are disposed.
+   */
+  async repack(slots: readonly number[], add: readonly { member: PopulationMember; lr: number; epochs: number; weightDecay?: number }[] = [], width?: number): Promise<void> {
+    if (slots.length + add.length === 0) throw new RangeError('PopulationTrainer: a repacked population needs at least one member');
+    slots.forEach((m) => {
+      if (!(Number.isInteger(m) && m >= 0 && m < this.models)) throw new RangeError(`PopulationTrainer: no slot ${m} to keep (${this.models} slots)`);
+    });
+    for (const a of add) if (!(Number.isInteger(a.epochs) && a.epochs >= 1)) throw new RangeError(`PopulationTrainer: a member must train at least 1 epoch, got ${a.epochs}`);
+    const net = await this._net.repacked(slots, add.map((a) => a.member), width);
+    const opt = await this._opt.repacked(net.parameters(), slots, add);
+    this._opt.dispose();
+    this._net.dispose();
+    this._net = net;
+    this._opt = opt;
+    const pick = <T>(xs: ArrayLike<T>, fresh: (i: number) => T) => [...slots.map((m) => xs[m]), ...add.map((_, i) => fresh(i))];
+    this.status = pick(this.status, () => 'running' as MemberStatus);
+    this.epochsDone = Uint32Array.from(pick(this.epochsDone, () => 0));
+    this.epochs = Uint32Array.from(pick(this.epochs, (i) => add[i].epochs));
+    this.lossCurves = pick(this.lossCurves, () => [] as number[]);
+    this.reasons = pick(this.reasons, () => null as string | null);
+    this.models = net.models;
+    this.ones.dispose();
+    this.ones = keep(Tensor.full(this.be, [this.models], 1));
+  }
+
+  /**
+   * Drops the members that no longer train (done, failed, stopped) so later epochs compute only the rest; returns
+   * the old slot of each new slot, or null when nothing changed (all still train, or none does).
+   */
+  async compact(): Promise<number[] | null> {
+    const live = this.status.flatMap((s, m) => (s === 'running' ? [m] : []));
+    if (live.length === this.models || live.length === 0) return null;
+    await this.repack(live);
+    return live;
   }
 
   private freeze(m: number): void {
@@ -137,24 +203,27 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
     const t0 = performance.now();
     const trained = this.status.flatMap((s, m) => (s === 'running' ? [m] : []));
     const loss = new Float64Array(this.models).fill(Number.NaN);
-    if (trained.length === 0) return { epoch: this.epochCount, loss, trained, failed: [], finished: [], seconds: 0, steps: 0 };
+    if (trained.length === 0) return { epoch: this.epochCount, loss, trained, failed: [], finished: [], seconds: 0, steps: 0, units: { computed: 0, useful: 0 } };
     const { batchSize, reduction, shuffle, dataSeed } = this.options;
     const batches = minibatches(this.data.rows, batchSize, { shuffle, seed: dataSeed, epoch: this.epochCount });
     this.epochCount++;
-    this.net.train(true);
+    this._net.train(true);
     // Each model's summed loss stays on the device (the loss kernel adds into it) and is read once, at the end.
     const total = keep(Tensor.zeros(this.be, [this.models]));
     batches.forEach((idx, b) => {
       tidy(() => {
-        this.opt.zeroGrad();
+        this._opt.zeroGrad();
         const { x, y, w } = this.batch(b, idx);
-        sigmoidCrossEntropyModels(this.net.forward(x), y, w, reduction, { total }).backward(this.ones);
-        this.opt.step();
+        sigmoidCrossEntropyModels(this._net.forward(x), y, w, reduction, { total }).backward(this.ones);
+        this._opt.step();
       });
       // One submit per step: the GPU starts on it while the next is recorded, and the next step gets the same pooled
       // buffers back (released ones are reused after a submit), so its bind groups come from the runtime's cache.
       this.be.flush();
     });
+    const units = { computed: this.models * this._net.width, useful: trained.reduce((a, m) => a + this._net.members[m].width, 0) };
+    this.unitEpochs.computed += units.computed;
+    this.unitEpochs.useful += units.useful;
     const sums = await total.data();
     total.dispose();
     const failed: number[] = [], finished: number[] = [];
@@ -174,7 +243,7 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
         finished.push(m);
       }
     }
-    return { epoch: this.epochCount, loss, trained, failed, finished, seconds: (performance.now() - t0) / 1000, steps: batches.length };
+    return { epoch: this.epochCount, loss, trained, failed, finished, seconds: (performance.now() - t0) / 1000, steps: batches.length, units };
   }
 
   /**

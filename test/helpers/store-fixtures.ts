@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../src/hpo/store.ts';
+import { openStore } from '../../src/hpo/open-store.ts';
 import type { TrialRecord } from '../../src/hpo/trial.ts';
 import type { StudySpec } from '../../src/hpo/store-spec.ts';
 import type { NewTrial } from '../../src/hpo/store.ts';

@@ -1,37 +1,115 @@
 /**
- * The CPU backend: every kernel of the interface in plain TypeScript. In float32 it mirrors the GPU (the tests'
- * oracle and the fallback without an adapter); in float64 it is the ground truth for finite-difference gradient checks.
+ * The CPU backend: every kernel of the interface in plain TypeScript. In float64 it is the oracle — the ground truth
+ * for finite-difference gradient checks and for the GPU's and the populations' results — and its kernels are the
+ * plain loops below and in bit-matmul.ts, matmul.ts and philox.ts. In float32 it is a training backend: the ops of
+ * a training step run the fast-*.ts kernels (tested against the oracle) — the sparse layer and Adam in WebAssembly
+ * SIMD where the engine offers shared WebAssembly memory (wasm-heap.ts; float32 buffers then live in it) — and both
+ * modes take their buffers from a pool (float-pool.ts), so a step allocates nothing once the pool holds its shapes.
+ * With `threads: 2` a helper thread takes half of the big Adam and gather ranges (heap-threads.ts), same results.
  */
 import {
-  arenaOffsets, checkBinary, checkDropout, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkOut, checkMatmul, checkModelDropout, checkModelOptim, checkReduce,
+  ShapeError, arenaOffsets, checkBinary, checkDropout, checkBitMatmul, checkBitMatmulTransposed, checkLength, checkOut, checkMatmul, checkModelDropout, checkModelOptim, checkReduce,
   checkSize, checkXent, optimTable, xentDlossMode, type AdamSpec, type Backend, type BinaryOp, type BitGradSpec, type BitMatmulSpec, type DropoutSpec,
   type MatmulSpec, type ModelDropoutSpec, type ModelOptimSpec, type ReduceOp, type Shape3, type Storage, type UnaryOp, type XentModelsSpec,
 } from '../backend.ts';
 import { bitCsr, type BitMatrix } from '../bit-matrix.ts';
 import { CpuBitMatrix, bitMatmulCpu, bitMatmulTransposedCpu } from './bit-matmul.ts';
 import type { AdapterSummary } from '../../gpu/adapter-info.ts';
+import { BackendDisposedError } from '../../gpu/errors.ts';
 import { binaryCpu, sigmoid, unaryDeriv, unaryFn } from './elementwise.ts';
 import { matmulCpu } from './matmul.ts';
 import { dropoutMask } from './philox.ts';
 import { CpuStorage, type Floats } from './storage.ts';
+import { FloatPool, type FloatPoolStats } from './float-pool.ts';
+import { actCode, matmulFast } from './fast-matmul.ts';
+import { bitMatmulFast, bitMatmulGradsFast } from './fast-bit-matmul.ts';
+import { dropoutBlock, dropoutBlockSimd, dropoutModelsFast, dropoutReluBackwardFast } from './fast-dropout.ts';
+import { optimModelsFast } from './fast-optim.ts';
+import { wasmHeap, type WasmHeap } from './wasm-heap.ts';
+import { HeapThreads, threadSupport } from './heap-threads.ts';
 
 export class CpuBackend implements Backend {
   readonly kind = 'cpu' as const;
   readonly info: AdapterSummary = { vendor: 'shadergrad', architecture: 'cpu', device: '', description: 'CPU backend (TypeScript)', software: true, runtime: 'cpu' };
   private readonly scalars = new Map<number, CpuStorage>();
+  /** Scalars: never released. Arenas: released, but not pooled (they live as long as a network). */
+  private readonly scalarSet = new WeakSet<CpuStorage>();
+  private readonly arenas = new WeakSet<CpuStorage>();
   /** Live buffers, for the same leak checks the GPU pool allows. */
   live = 0;
+  /** float32: the training step's ops run the fast kernels (fast-*.ts); float64 runs the oracle's loops. */
+  readonly fast: boolean;
+  private pool: FloatPool;
+  /** float32 buffers in shared WebAssembly memory, for the SIMD kernels (wasm-heap.ts); null: plain arrays. */
+  private readonly heap: WasmHeap | null;
 
-  constructor(readonly dtype: 'f32' | 'f64' = 'f32') {}
+  /** Threads the float32 path computes on (1, or 2 with a helper worker: heap-threads.ts), and why where fewer than asked. */
+  readonly threads: number;
+  readonly threadNote: string;
+  private readonly helper: HeapThreads | null = null;
 
-  private alloc(n: number): CpuStorage {
-    this.live++;
-    return new CpuStorage(this.dtype === 'f64' ? new Float64Array(n) : new Float32Array(n));
+  /** `threads` (default 1): 2 starts a helper thread for the big Adam and gather ranges where the environment allows (threadSupport). */
+  constructor(readonly dtype: 'f32' | 'f64' = 'f32', opts: { threads?: number } = {}) {
+    this.fast = dtype === 'f32';
+    this.heap = this.fast ? wasmHeap() : null;
+    this.pool = this.newPool();
+    const want = opts.threads ?? 1;
+    if (!Number.isInteger(want) || want < 1) throw new RangeError(`CpuBackend: threads must be an integer ≥ 1, got ${want}`);
+    const support = threadSupport();
+    if (want === 1) this.threadNote = '1 thread';
+    else if (!this.heap) this.threadNote = `1 thread (asked for ${want}: ${this.fast ? 'no shared WebAssembly memory here' : 'the float64 oracle runs on one thread'})`;
+    else if (!support.ok) this.threadNote = `1 thread (asked for ${want}: ${support.reason})`;
+    else {
+      this.helper = new HeapThreads(this.heap.module, this.heap.memory);
+      this.threadNote = `2 threads (${support.reason}${want > 2 ? `; asked for ${want}, 2 is the most used` : ''})`;
+    }
+    this.threads = this.helper ? 2 : 1;
   }
 
-  /** `out` when given (checked), else a new buffer. */
+  /** Resolves once the helper thread runs (at once with one thread); until then every range runs here, with the same results. */
+  async threadsReady(): Promise<boolean> {
+    return this.helper ? this.helper.whenReady() : true;
+  }
+
+  /** Ranges the helper thread computed so far (0 with one thread). */
+  get helperJobs(): number {
+    return this.helper?.jobsDone ?? 0;
+  }
+
+  /** Whether the sparse layer, the products and Adam run in WebAssembly SIMD here (false: JavaScript loops only). */
+  get simd(): boolean {
+    return this.heap !== null;
+  }
+
+  /** float32 buffers come from the WebAssembly heap where there is one, so the SIMD kernels can take them. */
+  private newPool(): FloatPool {
+    const heap = this.heap;
+    if (heap) return new FloatPool((n) => heap.alloc(n), undefined, (b) => heap.release(b as Float32Array));
+    return new FloatPool((n) => (this.dtype === 'f64' ? new Float64Array(n) : new Float32Array(n)));
+  }
+
+  /** A zeroed buffer (the oracle's kernels may leave elements unwritten). */
+  private alloc(n: number): CpuStorage {
+    const s = this.allocRaw(n);
+    s.data.fill(0);
+    return s;
+  }
+
+  /** A buffer whose every element the caller writes (pooled, so its contents are stale). */
+  private allocRaw(n: number): CpuStorage {
+    if (this.disposed) throw new BackendDisposedError('cpu', 'new buffer');
+    this.live++;
+    return new CpuStorage(this.pool.take(n));
+  }
+
+  /** Reuse of released buffers: what the pool holds, how many it ever made, and the buffers in use. */
+  poolStats(): FloatPoolStats & { live: number } {
+    return { ...this.pool.stats(), live: this.live };
+  }
+
+  /** `out` when given (checked), else a new buffer (fully written by the caller on the fast path). */
   private target(out: Storage | undefined, length: number, op: string): CpuStorage {
-    if (!out) return this.alloc(length);
+    if (!out) return this.fast ? this.allocRaw(length) : this.alloc(length);
     checkOut(op, out, length);
     this.d(out, op);
     return out as CpuStorage;
@@ -39,12 +117,13 @@ export class CpuBackend implements Backend {
 
   private d(s: Storage, op: string): Floats {
     if (!(s instanceof CpuStorage)) throw new TypeError(`${op}: storage belongs to another backend`);
+    if (this.disposed) throw new BackendDisposedError('cpu', op);
     if (s.gone) throw new Error(`${op}: storage was released`);
     return s.data;
   }
 
   upload(data: ArrayLike<number>): Storage {
-    const s = this.alloc(data.length);
+    const s = this.allocRaw(data.length);
     s.data.set(data);
     return s;
   }
@@ -59,6 +138,7 @@ export class CpuBackend implements Backend {
     if (!s) {
       s = new CpuStorage(this.dtype === 'f64' ? Float64Array.of(value) : Float32Array.of(value));
       this.scalars.set(value, s);
+      this.scalarSet.add(s);
     }
     return s;
   }
@@ -74,17 +154,37 @@ export class CpuBackend implements Backend {
   release(s: Storage): void {
     const c = s as CpuStorage;
     if (c.released) throw new Error('release: storage released twice');
-    if (c.arena || [...this.scalars.values()].includes(c)) return;
+    if (c.arena || this.scalarSet.has(c)) return;
     c.released = true;
     this.live--;
+    if (this.arenas.has(c) || this.disposed) this.heap?.release(c.data as Float32Array);
+    else this.pool.give(c.data);
   }
 
   flush(): void {}
 
+  private disposed = false;
+  /** Drops the cached scalars; later operations throw BackendDisposedError (the Backend contract). Idempotent. */
+  dispose(): void {
+    this.disposed = true;
+    this.helper?.dispose();
+    this.scalars.clear();
+    this.pool.drain();
+  }
+
   arena(lengths: number[]): { whole: Storage; views: Storage[] } {
     const offsets = arenaOffsets(lengths, 4);
-    const whole = this.alloc(offsets.length ? offsets.at(-1)! + lengths.at(-1)! : 0);
+    const n = offsets.length ? offsets.at(-1)! + lengths.at(-1)! : 0;
+    const whole = this.heap ? this.heapAlloc(n) : this.alloc(n);
+    // Arenas hold parameters and their moments for a network's life: not pooled, handed back to the heap on release.
+    this.arenas.add(whole);
     return { whole, views: lengths.map((n, i) => new CpuStorage(whole.data.subarray(offsets[i], offsets[i] + n), whole)) };
+  }
+
+  private heapAlloc(n: number): CpuStorage {
+    if (this.disposed) throw new BackendDisposedError('cpu', 'new buffer');
+    this.live++;
+    return new CpuStorage(this.heap!.alloc(n));
   }
 
   arenaLayout(views: Storage[]): { whole: Storage; offsets: number[] } | null {
@@ -95,7 +195,9 @@ export class CpuBackend implements Backend {
 
   matmul(a: Storage, b: Storage, spec: MatmulSpec): Storage {
     const out = this.target(spec.out, checkMatmul(a, b, spec), 'matmul');
-    matmulCpu(this.d(a, 'matmul'), this.d(b, 'matmul'), spec.bias ? this.d(spec.bias, 'matmul') : null, spec, out.data);
+    const [ad, bd, bias] = [this.d(a, 'matmul'), this.d(b, 'matmul'), spec.bias ? this.d(spec.bias, 'matmul') : null];
+    if (this.fast) matmulFast(ad, bd, bias, spec, out.data, this.heap);
+    else matmulCpu(ad, bd, bias, spec, out.data);
     return out;
   }
 
@@ -109,8 +211,15 @@ export class CpuBackend implements Backend {
 
   bitMatmul(x: BitMatrix, w: Storage, spec: BitMatmulSpec): Storage {
     const bits = this.bits(x, 'bitMatmul');
-    const out = this.alloc(checkBitMatmul(bits, w, spec));
-    bitMatmulCpu(bits.csr, this.d(w, 'bitMatmul'), spec.bias ? this.d(spec.bias, 'bitMatmul') : null, spec, out.data);
+    const len = checkBitMatmul(bits, w, spec);
+    const wd = this.d(w, 'bitMatmul'), bias = spec.bias ? this.d(spec.bias, 'bitMatmul') : null;
+    if (!this.fast) {
+      const out = this.alloc(len);
+      bitMatmulCpu(bits.csr, wd, bias, spec, out.data);
+      return out;
+    }
+    const out = this.allocRaw(len);
+    bitMatmulFast(bits.csr, wd, bias, spec.models, spec.n, !!spec.batchBias, actCode(spec.activation), out.data, this.heap, this.helper);
     return out;
   }
 
@@ -122,6 +231,11 @@ export class CpuBackend implements Backend {
     const bits = this.bits(x, 'bitMatmulGrads');
     const dW = this.target(spec.out?.dW, checkBitMatmulTransposed(bits, dz, spec), 'bitMatmulGrads dW');
     const dzd = this.d(dz, 'bitMatmulGrads');
+    if (this.fast) {
+      const db = spec.bias ? this.target(spec.out?.db, spec.models * spec.n, 'bitMatmulGrads db') : null;
+      bitMatmulGradsFast(bits.csr, dzd, spec.models, spec.n, dW.data, db ? db.data : null, this.heap, this.helper);
+      return { dW, db };
+    }
     bitMatmulTransposedCpu(bits.csr, dzd, spec.models, spec.n, dW.data);
     if (!spec.bias) return { dW, db: null };
     const db = this.target(spec.out?.db, spec.models * spec.n, 'bitMatmulGrads db');
@@ -200,19 +314,20 @@ export class CpuBackend implements Backend {
     const x = this.d(logits, 'sigmoidXentModels'), z = this.d(labels, 'sigmoidXentModels'), w = this.d(weights, 'sigmoidXentModels');
     const total = spec.total ? this.d(spec.total, 'sigmoidXentModels total') : null;
     if (spec.total) checkLength('sigmoidXentModels', 'total', spec.total, spec.models);
-    const loss = this.alloc(spec.models);
-    const dlogits = spec.grad ? this.alloc(x.length) : null;
+    const loss = this.allocRaw(spec.models);
+    const dlogits = spec.grad ? this.allocRaw(x.length) : null;
     // The gradient's scale in the backend's precision, as the old two-kernel path held it (a stored 1/L).
     const scale = this.round(spec.reduction === 'mean' ? 1 / L : 1);
-    const e = this.dtype === 'f64' ? new Float64Array(L) : new Float32Array(L);
+    const f32 = this.dtype === 'f32';
     for (let m = 0; m < spec.models; m++) {
+      let s = 0;
       for (let j = 0; j < L; j++) {
         const v = x[m * L + j];
-        e[j] = w[j] * (Math.max(v, 0) - v * z[j] + Math.log1p(Math.exp(-Math.abs(v))));
+        // Each element's loss rounded to the backend's precision before the sum, as a stored elementwise loss is.
+        const e = w[j] * (Math.max(v, 0) - v * z[j] + Math.log1p(Math.exp(-Math.abs(v))));
+        s += f32 ? Math.fround(e) : e;
         if (dlogits) dlogits.data[m * L + j] = scale * w[j] * (sigmoid(v) - z[j]);
       }
-      let s = 0;
-      for (let j = 0; j < L; j++) s += e[j];
       loss.data[m] = s * (spec.reduction === 'mean' ? 1 / L : 1);
       if (total) total[m] += loss.data[m];
     }
@@ -226,6 +341,12 @@ export class CpuBackend implements Backend {
   dropout(x: Storage, spec: DropoutSpec): Storage {
     checkDropout(spec);
     const xd = this.d(x, 'dropout');
+    if (this.fast) {
+      const out = this.allocRaw(xd.length);
+      if (this.heap) dropoutBlockSimd(this.heap, xd, out.data, 0, 1, xd.length, xd.length, spec.keep, spec.seed, spec.step, spec.stream);
+      else dropoutBlock(xd, out.data, 0, 1, xd.length, xd.length, spec.keep, spec.seed, spec.step, spec.stream);
+      return out;
+    }
     const mask = dropoutMask(xd.length, spec.keep, spec.seed, spec.step, spec.stream);
     const out = this.alloc(xd.length);
     for (let i = 0; i < xd.length; i++) out.data[i] = mask[i] ? xd[i] / spec.keep : 0;
@@ -236,6 +357,11 @@ export class CpuBackend implements Backend {
     checkModelDropout(x, spec);
     const xd = this.d(x, 'dropoutModels');
     const { models, rows, cols, keys } = spec;
+    if (this.fast) {
+      const out = this.allocRaw(xd.length);
+      dropoutModelsFast(xd, out.data, models, rows, cols, keys, spec.stream, this.heap);
+      return out;
+    }
     const out = this.alloc(xd.length);
     for (let m = 0; m < models; m++) {
       const width = keys.width[m], keep = keys.keep[m];
@@ -253,31 +379,41 @@ export class CpuBackend implements Backend {
     checkModelDropout(y, spec);
     checkLength('dropoutModels relu backward', 'dy', dy, y.length);
     const yd = this.d(y, 'dropoutModels relu backward'), g = this.d(dy, 'dropoutModels relu backward');
-    const out = this.alloc(yd.length);
     const per = spec.rows * spec.cols;
+    if (this.fast) {
+      const out = this.allocRaw(yd.length);
+      dropoutReluBackwardFast(yd, g, out.data, spec.models, per, spec.keys.keep, this.heap);
+      return out;
+    }
+    const out = this.alloc(yd.length);
     for (let i = 0; i < yd.length; i++) out.data[i] = yd[i] > 0 ? g[i] / spec.keys.keep[Math.floor(i / per)] : 0;
     return out;
   }
 
   optimModels(p: Storage, g: Storage, m: Storage | null, v: Storage | null, spec: ModelOptimSpec): void {
     const per = checkModelOptim(p, g, m, v, spec);
-    const table = optimTable(spec);
+    checkWeightDecay(spec);
     const pd = this.d(p, spec.kind), gd = this.d(g, spec.kind);
     const md = m ? this.d(m, spec.kind) : null, vd = v ? this.d(v, spec.kind) : null;
+    if (this.fast) return optimModelsFast(pd, gd, md, vd, spec, per, this.heap, this.helper);
+    const table = optimTable(spec);
     const { beta1, beta2, eps } = spec;
     for (const seg of spec.segments ?? [{ offset: 0, length: p.length }]) {
       const segPer = spec.segments ? seg.length / spec.models : per;
       for (let k = 0; k < spec.models; k++) {
         const [lr, bc1, bc2, active] = table.subarray(4 * k, 4 * k + 4);
         if (!active) continue;
+        const wd = spec.weightDecay?.[k] ?? 0;
         for (let i = seg.offset + k * segPer; i < seg.offset + (k + 1) * segPer; i++) {
-          if (spec.kind === 'sgd') pd[i] -= lr * gd[i];
+          // L2 weight decay: the gradient of λ/2·‖p‖² joins g before anything else sees it.
+          const gi = wd === 0 ? gd[i] : gd[i] + wd * pd[i];
+          if (spec.kind === 'sgd') pd[i] -= lr * gi;
           else if (spec.kind === 'momentum') {
-            md![i] = beta1 * md![i] + gd[i];
+            md![i] = beta1 * md![i] + gi;
             pd[i] -= lr * md![i];
           } else {
-            md![i] = beta1 * md![i] + (1 - beta1) * gd[i];
-            vd![i] = beta2 * vd![i] + (1 - beta2) * gd[i] * gd[i];
+            md![i] = beta1 * md![i] + (1 - beta1) * gi;
+            vd![i] = beta2 * vd![i] + (1 - beta2) * gi * gi;
             pd[i] -= (lr * (md![i] / bc1)) / (Math.sqrt(vd![i] / bc2) + eps);
           }
         }
@@ -329,4 +465,15 @@ function columnSums(dz: Floats, models: number, rows: number, n: number, out: Fl
       for (let r = 0; r < rows; r++) s += dz[(m * rows + r) * n + c];
       out[m * n + c] = s;
     }
+}
+
+/** Weight decay, when given: one finite λ ≥ 0 per model. */
+function checkWeightDecay(s: ModelOptimSpec): void {
+  const wd = s.weightDecay;
+  if (!wd) return;
+  const op = `${s.kind} (per model)`;
+  if (wd.length < s.models) throw new ShapeError(`${op}: ${wd.length} weight decays for ${s.models} models`);
+  for (let m = 0; m < s.models; m++) {
+    if (!(wd[m] >= 0) || !Number.isFinite(wd[m])) throw new RangeError(`${op}: weight decay of model ${m} must be a finite number ≥ 0, got ${wd[m]}`);
+  }
 }

@@ -78,10 +78,14 @@ export class WebGpuBackend implements Backend {
     };
   }
 
+  /** The options this backend's device was asked with, so `recreate` can ask again. */
+  private deviceOptions: DeviceOptions = {};
+
   static async create(opts: DeviceOptions = {}): Promise<WebGpuBackend> {
     const node = typeof process !== 'undefined' && !!process.versions?.node;
     if (node) await loadShadersFromDisk();
     const be = new WebGpuBackend(new GpuRuntime(await requestGpu(opts)));
+    be.deviceOptions = { powerPreference: opts.powerPreference, vulkanIcd: opts.vulkanIcd };
     // Matmul winners measured on this adapter by `shadergrad bench --tune` (a file in the cache folder), if any.
     if (node) be.matmulDevice.tuned = await (await import('./tune-file.ts')).readTuned(be.info);
     return be;
@@ -89,6 +93,29 @@ export class WebGpuBackend implements Backend {
 
   get info(): AdapterSummary {
     return this.rt.info;
+  }
+
+  /**
+   * A new backend on a new device (a new adapter request, as a lost device's adapter cannot give another), with this
+   * one's device options and kernel overrides: the way on after a DeviceLostError. This one is left as it is; call
+   * its `dispose()`. Throws NoAdapterError (or the adapter's error) when no device can be had.
+   */
+  async recreate(): Promise<WebGpuBackend> {
+    const be = await WebGpuBackend.create(this.deviceOptions);
+    be.matmulOverride = this.matmulOverride;
+    be.reduceOverride = this.reduceOverride;
+    be.optimSplitOverride = this.optimSplitOverride;
+    return be;
+  }
+
+  /**
+   * Frees the device, its buffer pool, pipelines, cached scalars and tables; idempotent, fine on a lost device.
+   * Later operations throw BackendDisposedError; releasing storages after it is harmless (tidy-up code runs on).
+   */
+  dispose(): void {
+    this.rt.destroy();
+    this.scalars.clear();
+    this.tables = [];
   }
 
   private b(s: Storage, op: string): GpuBinding {
@@ -152,6 +179,7 @@ export class WebGpuBackend implements Backend {
   }
 
   scalar(value: number): Storage {
+    this.rt.assertAlive('scalar');
     let s = this.scalars.get(value);
     if (!s) {
       s = new GpuStorage(this.rt.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, label: `scalar ${value}` }), 1);
@@ -450,9 +478,16 @@ export class WebGpuBackend implements Backend {
         chunks.push({ segs, lane, base: chunks.reduce((n, c) => n + c.segs.length, 0), firstWg, wgs });
       }
     }
-    // Per model [lr, bc1, bc2, active]; then each segment's (offset, length, per, first workgroup) as u32s.
+    // Per model [lr, bc1, bc2, active]; with decay, per model [λ, 0, 0, 0]; then each segment's (offset, length,
+    // per, first workgroup) as u32s. Without a nonzero λ the pipelines compile no decay (DECAY = 0).
+    const decay = spec.weightDecay && Array.from({ length: spec.models }, (_, k) => spec.weightDecay![k]).some((l) => l !== 0) ? spec.weightDecay : null;
     const table = this.cachedTable(spec, () => {
-      const t = Float32Array.from(optimTable(spec));
+      const rows = Float32Array.from(optimTable(spec));
+      const t = decay ? new Float32Array(8 * spec.models) : rows;
+      if (decay) {
+        t.set(rows);
+        for (let k = 0; k < spec.models; k++) t[4 * spec.models + 4 * k] = decay[k];
+      }
       if (!spec.segments) return t;
       const words = new Uint32Array(t.length + 4 * spec.segments.length);
       words.set(new Uint32Array(t.buffer));
@@ -464,17 +499,18 @@ export class WebGpuBackend implements Backend {
     if (spec.kind !== 'sgd') bufs.push(this.b(m!, spec.kind));
     if (spec.kind === 'adam') bufs.push(this.b(v!, spec.kind));
     const head = [p.length, per, { f: spec.beta1 }, { f: spec.beta2 }, { f: spec.eps }];
+    const DECAY = decay ? 1 : 0;
     if (spec.segments?.length) {
       for (const { segs, lane, base, firstWg, wgs } of chunks) {
         const starts = [...firstWg, ...new Array<number>(OPTIM_SEGMENTS - firstWg.length).fill(0xffffffff)];
-        this.rt.dispatch('optim-models', `${spec.kind}Seg`, { WG, SEG_VECS: Math.ceil(segs.length / 4), LANE_MODELS: lane ? 1 : 0 },
-          packParams([...head, segs.length, spec.models, base, ...starts]), bufs, wgs);
+        this.rt.dispatch('optim-models', `${spec.kind}Seg`, { WG, SEG_VECS: Math.ceil(segs.length / 4), LANE_MODELS: lane ? 1 : 0, DECAY },
+          packParams([...head, segs.length, spec.models, base + (decay ? spec.models : 0), ...starts]), bufs, wgs);
       }
       return;
     }
     // vec4 entries when every model's slice is whole vec4s (buffers come in multiples of 16 bytes).
     const vec4 = per % 4 === 0;
-    this.rt.dispatch('optim-models', vec4 ? `${spec.kind}4` : spec.kind, { WG }, packParams([...head, 0, 0, 0]),
+    this.rt.dispatch('optim-models', vec4 ? `${spec.kind}4` : spec.kind, { WG, DECAY }, packParams([...head, 0, spec.models, 0]),
       bufs, Math.ceil(p.length / (vec4 ? 4 : 1) / WG));
   }
 

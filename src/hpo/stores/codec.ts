@@ -5,7 +5,7 @@
  */
 import type { TrialParams } from '../space.ts';
 import type { StudySpec } from '../store-spec.ts';
-import { TRIAL_STATES, type IntermediateValue, type TrialRecord, type TrialState } from '../trial.ts';
+import { bestTrial, objectiveValue, TRIAL_STATES, type IntermediateValue, type TrialRecord, type TrialState } from '../trial.ts';
 import type { NewTrial, StudySummary, TrialRow } from '../store.ts';
 
 const NONFINITE = '__nonfinite__:';
@@ -94,17 +94,15 @@ export function groupIntermediate(rows: { trial_id: number; epoch: number; value
 /** The study's summary from its trial rows (intermediate values not needed). */
 export function summarize(name: string, spec: StudySpec, createdAt: number, studyUpdatedAt: number, rows: { state: string; vals: string; updated_at: number }[]): StudySummary {
   const counts = Object.fromEntries(TRIAL_STATES.map((s) => [s, 0])) as Record<TrialState, number>;
-  let best: number | null = null;
   let updatedAt = studyUpdatedAt;
-  const sign = spec.objective.direction === 'maximize' ? 1 : -1;
+  const finished: TrialRecord[] = [];
   for (const r of rows) {
     counts[r.state as TrialState] = (counts[r.state as TrialState] ?? 0) + 1;
     updatedAt = Math.max(updatedAt, Number(r.updated_at));
-    if (r.state !== 'complete') continue;
-    const v = decode<Record<string, number>>(r.vals)?.[spec.objective.name];
-    if (typeof v === 'number' && Number.isFinite(v) && (best === null || sign * v > sign * best)) best = v;
+    if (r.state === 'complete') finished.push({ id: finished.length, params: {}, state: 'complete', seeds: [], budget: 0, intermediate: [], values: decode<Record<string, number>>(r.vals) ?? {}, seconds: 0 });
   }
-  return { name, createdAt, updatedAt, counts, best, spec };
+  const best = bestTrial(finished, spec.objective);
+  return { name, createdAt, updatedAt, counts, best: best && objectiveValue(best, spec.objective), spec };
 }
 
 /** The stored trial's intermediate values after `lastEpoch`. */

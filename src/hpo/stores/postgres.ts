@@ -15,6 +15,7 @@ import {
   type CreateOptions, type NewTrial, type OpenOptions, type ReapOptions, type ReapResult, type StudyStore, type StudySummary, type TrialRow,
 } from '../store.ts';
 import type { StorageLocation } from '../store-url.ts';
+import { studyDeleted } from '../store-error.ts';
 import type { IntermediateValue, TrialRecord } from '../trial.ts';
 import { decode, encode, groupIntermediate, rowToTrial, summarize, updateColumns, type TrialColumns } from './codec.ts';
 
@@ -241,8 +242,10 @@ export class PostgresStore implements StudyStore {
       const id = Number(rows[0].last) + 1;
       let history: TrialRecord[] = [];
       if (make.length >= 2) {
+        // With intermediate values: TPE ranks pruned trials by their last one (as in a search without a store).
         const all = (await c.query(`SELECT ${TRIAL_COLUMNS} FROM shadergrad_trials WHERE study = $1 ORDER BY id`, [study.key])).rows as TrialColumns[];
-        history = all.map((r) => rowToTrial(r, []).record);
+        const inter = groupIntermediate((await c.query(`SELECT trial AS trial_id, epoch, value FROM shadergrad_intermediate WHERE study = $1`, [study.key])).rows);
+        history = all.map((r) => rowToTrial(r, inter.get(Number(r.id)) ?? []).record);
       }
       const t = await make(id, history);
       if (!t) return null;
@@ -294,6 +297,7 @@ export class PostgresStore implements StudyStore {
     if (rows[0].n === 1) return;
     const exists = (await this.query(`SELECT 1 FROM shadergrad_trials WHERE study = $1 AND id = $2`, [study.key, trial.id])).length > 0;
     if (worker !== undefined && exists) throw new TrialTakenError(study.name, trial.id, worker);
+    if (!(await this.query(`SELECT 1 FROM shadergrad_studies WHERE key = $1`, [study.key])).length) throw new StoreError(studyDeleted(this.url, study.name, trial.id));
     throw new StoreError(`${this.url}: study "${study.name}" has no trial ${trial.id}`);
   }
 

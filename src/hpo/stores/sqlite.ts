@@ -18,6 +18,7 @@ import {
   type CreateOptions, type NewTrial, type OpenOptions, type ReapOptions, type ReapResult, type StudyStore, type StudySummary, type TrialRow,
 } from '../store.ts';
 import { defaultStoragePath, type StorageLocation } from '../store-url.ts';
+import { studyDeleted } from '../store-error.ts';
 import type { IntermediateValue, TrialRecord } from '../trial.ts';
 import { decode, encode, groupIntermediate, newIntermediate, rowToTrial, summarize, updateColumns, type TrialColumns } from './codec.ts';
 
@@ -285,7 +286,8 @@ export class SqliteStore implements StudyStore {
           return null;
         }
         const id = Number(last) + 1;
-        const history = make.length >= 2 ? this.readTrials(study, false).map((r) => r.record) : [];
+        // With intermediate values: TPE ranks pruned trials by their last one (as in a search without a store).
+        const history = make.length >= 2 ? this.readTrials(study, true).map((r) => r.record) : [];
         // A synchronous sampler keeps the transaction synchronous: no other connection of this process can then
         // be waiting on the file's lock while this one holds it (better-sqlite3 waits by blocking the thread).
         const made = make(id, history);
@@ -330,6 +332,7 @@ export class SqliteStore implements StudyStore {
       const info = this.st.updateTrial.run({ study: study.key, id: trial.id, ...updateColumns(trial), now, worker: worker ?? null });
       if (info.changes !== 1) {
         if (worker !== undefined && this.st.trialById.get(study.key, trial.id)) throw new TrialTakenError(study.name, trial.id, worker);
+        if (!this.st.enqueued.get(study.key)) throw new StoreError(studyDeleted(this.url, study.name, trial.id));
         throw new StoreError(`${this.url}: study "${study.name}" has no trial ${trial.id}`);
       }
       const { e } = this.st.lastEpoch.get(study.key, trial.id) as { e: number };

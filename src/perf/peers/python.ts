@@ -1,16 +1,29 @@
 /**
  * Peers: PyTorch (CPU) and numpy, run by /usr/bin/python3 (or $PYTHON) in a child process — the same matmul shapes
- * in float32, and for PyTorch the book network's training step (nn.Linear 1024→50, ReLU, dropout 0.5, Linear 50→1,
- * BCEWithLogits weighted and summed, Adam) over an epoch of synthetic bits shaped like ours. When python or a module
+ * in float32, and for PyTorch the training steps of the networks asked for (the book's: nn.Linear 1024→50, ReLU,
+ * dropout 0.5, Linear 50→1, BCEWithLogits weighted and summed, Adam; the 12-task one: 1024→500→12, batch 50) over
+ * an epoch of synthetic bits shaped like ours, at 1 and at 2 threads (torch.set_num_threads). When python or a module
  * is missing the peer is reported as not measured, with the reason (CI machines have neither). Node-only.
  */
 import { spawnSync } from 'node:child_process';
 import type { MatmulCase } from '../matmul.ts';
 import { caseLabel } from '../matmul.ts';
 import type { BenchResult, PeerStatus } from '../result.ts';
-import { BOOK_NET, STEP_SHAPE, STEPS_PER_EPOCH } from '../train-step.ts';
+import { BOOK_NET, STEP_SHAPE, stepShape, stepsPerEpoch, type NetSpec } from '../train-step.ts';
 
-/** Reads {cases, net, rounds} as JSON from argv[1]; prints one JSON line {torch, numpy} of timings in ms. */
+/** A training step to time in PyTorch: the benchmark kernel it belongs to and its network. */
+export interface PeerNet {
+  kernel: string;
+  net: NetSpec;
+}
+
+/** PyTorch's thread counts for the training steps: one thread each, and two (the issue's 2-thread comparison). */
+export const PEER_THREADS = [1, 2];
+
+/**
+ * Reads {cases, nets, threads, rounds} as JSON from argv[1]; prints one JSON line {torch, numpy} of timings in ms
+ * (torch.steps: one entry per network and thread count).
+ */
 const SCRIPT = String.raw`
 import json, sys, time
 cfg = json.loads(sys.argv[1])
@@ -43,22 +56,29 @@ try:
     import torch
     threads = torch.get_num_threads()
     mm = mm_cases('torch', lambda s: torch.randn(*s), torch.matmul)
-    net = cfg['net']
-    rows, bits, hidden, batch = net['rows'], net['bits'], net['hidden'], net['batch']
-    g = torch.Generator().manual_seed(1)
-    X = (torch.rand(rows, bits, generator=g) < net['density']).float()
-    y = (torch.rand(rows, 1, generator=g) < 0.04).float()
-    w = torch.where(y > 0, (rows - y.sum()) / y.sum(), torch.ones_like(y))
-    model = torch.nn.Sequential(torch.nn.Linear(bits, hidden), torch.nn.ReLU(), torch.nn.Dropout(1 - net['keep']), torch.nn.Linear(hidden, 1))
-    opt = torch.optim.Adam(model.parameters(), lr=0.001)
-    def epoch():
-        for s in range(0, rows, batch):
-            xb, yb, wb = X[s:s + batch], y[s:s + batch], w[s:s + batch]
-            opt.zero_grad()
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(xb), yb, weight=wb, reduction='sum')
-            loss.backward()
-            opt.step()
-    out['torch'] = {'version': torch.__version__, 'threads': threads, 'matmul': mm, 'epoch': timed(epoch, cfg['rounds'])}
+    steps = []
+    for spec in cfg['nets']:
+        net = spec['net']
+        rows, bits, hidden, outputs, batch = net['rows'], net['bits'], net['hidden'], net['outputs'], net['batch']
+        g = torch.Generator().manual_seed(1)
+        X = (torch.rand(rows, bits, generator=g) < net['density']).float()
+        y = (torch.rand(rows, outputs, generator=g) < 0.04).float()
+        w = torch.where(y > 0, (rows - y.sum(0)) / y.sum(0).clamp(min=1), torch.ones_like(y))
+        for t in cfg['threads']:
+            torch.set_num_threads(t)
+            torch.manual_seed(0)
+            model = torch.nn.Sequential(torch.nn.Linear(bits, hidden), torch.nn.ReLU(), torch.nn.Dropout(1 - net['keep']), torch.nn.Linear(hidden, outputs))
+            opt = torch.optim.Adam(model.parameters(), lr=0.001)
+            def epoch():
+                for s in range(0, rows, batch):
+                    xb, yb, wb = X[s:s + batch], y[s:s + batch], w[s:s + batch]
+                    opt.zero_grad()
+                    loss = torch.nn.functional.binary_cross_entropy_with_logits(model(xb), yb, weight=wb, reduction='sum')
+                    loss.backward()
+                    opt.step()
+            steps.append({'kernel': spec['kernel'], 'threads': torch.get_num_threads(), 'epoch': timed(epoch, cfg['rounds'])})
+        torch.set_num_threads(threads)
+    out['torch'] = {'version': torch.__version__, 'threads': threads, 'matmul': mm, 'steps': steps}
 except ImportError as e:
     out['torch'] = {'error': str(e)}
 print(json.dumps(out))
@@ -66,16 +86,17 @@ print(json.dumps(out))
 
 interface PythonOut {
   numpy?: { version?: string; error?: string; matmul?: number[][] };
-  torch?: { version?: string; error?: string; threads?: number; matmul?: number[][]; epoch?: number[] };
+  torch?: { version?: string; error?: string; threads?: number; matmul?: number[][]; steps?: { kernel: string; threads: number; epoch: number[] }[] };
 }
 
-export function runPythonPeers(cases: MatmulCase[], opts: { rounds?: number; timeoutSeconds?: number } = {}): { status: PeerStatus[]; results: BenchResult[] } {
+export function runPythonPeers(cases: MatmulCase[], opts: { rounds?: number; timeoutSeconds?: number; nets?: PeerNet[] } = {}): { status: PeerStatus[]; results: BenchResult[] } {
   const python = process.env.PYTHON ?? '/usr/bin/python3';
   const missing = (why: string) => ({
     status: ['pytorch-cpu', 'numpy'].map((impl) => ({ impl, available: false, note: `NOT MEASURED: ${why}` })),
     results: [],
   });
-  const cfg = { cases, rounds: opts.rounds ?? 3, net: BOOK_NET };
+  const nets = opts.nets ?? [{ kernel: 'train-step', net: BOOK_NET }];
+  const cfg = { cases, rounds: opts.rounds ?? 3, nets, threads: PEER_THREADS };
   const run = spawnSync(python, ['-c', SCRIPT, JSON.stringify(cfg)], { encoding: 'utf8', timeout: (opts.timeoutSeconds ?? 240) * 1000, maxBuffer: 1 << 22 });
   if (run.error) return missing(`${python} could not run (${run.error.message})`);
   if (run.status !== 0) return missing(`the python script failed: ${run.stderr.trim().split('\n').slice(-2).join(' / ')}`);
@@ -101,13 +122,13 @@ export function runPythonPeers(cases: MatmulCase[], opts: { rounds?: number; tim
     const note = key === 'torch' ? `torch ${o.version}, ${(o as PythonOut['torch'])!.threads} CPU thread(s) (its default here)` : `numpy ${o.version}`;
     status.push({ impl, available: true, version: o.version, note });
     matmulRows(impl, o.matmul!, note);
-    const t = out.torch;
-    if (key === 'torch' && t?.epoch) {
-      const e = stats(t.epoch);
-      const per = { median: e.median / STEPS_PER_EPOCH, min: e.min / STEPS_PER_EPOCH, max: e.max / STEPS_PER_EPOCH };
+    for (const st of key === 'torch' ? (out.torch?.steps ?? []) : []) {
+      const net = nets.find((n) => n.kernel === st.kernel)!.net, steps = stepsPerEpoch(net);
+      const e = stats(st.epoch);
+      const per = { median: e.median / steps, min: e.min / steps, max: e.max / steps };
       results.push({
-        kernel: 'train-step', shape: STEP_SHAPE, impl, msPerStep: per.median, ms: per, runs: t.epoch.length,
-        note: `${note}; dense input; epoch of ${STEPS_PER_EPOCH} steps timed whole = ${(e.median / 1000).toFixed(3)} s`,
+        kernel: st.kernel, shape: stepShape(net), impl, backend: 'cpu', threads: st.threads, msPerStep: per.median, ms: per, runs: st.epoch.length,
+        note: `torch ${o.version}, ${st.threads} CPU thread(s); dense input; epoch of ${steps} steps timed whole = ${(e.median / 1000).toFixed(3)} s`,
       });
     }
   }
@@ -174,7 +195,7 @@ export function runPythonPopulation(sizes: number[], opts: { steps?: number; rou
   const results: BenchResult[] = sizes.map((models) => {
     const s = [...out.ms![String(models)]].sort((a, b) => a - b);
     const ms = { median: s[(s.length - 1) >> 1], min: s[0], max: s[s.length - 1] };
-    return { kernel: 'population', shape: `${models} × (${STEP_SHAPE})`, impl, models, msPerStep: ms.median, modelStepsPerSecond: (models * 1000) / ms.median, ms, runs: s.length, note };
+    return { kernel: 'population', shape: `${models} × (${STEP_SHAPE})`, impl, backend: 'cpu' as const, threads: out.threads ?? null, models, msPerStep: ms.median, modelStepsPerSecond: (models * 1000) / ms.median, ms, runs: s.length, note };
   });
   return { status: [{ impl, available: true, version: out.version, note }], results };
 }

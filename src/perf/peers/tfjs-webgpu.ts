@@ -188,7 +188,7 @@ export async function loadTfjsWebgpu(): Promise<TfjsPeer> {
       opt.dispose();
       const t = spread(ms), r = spread(rb);
       return {
-        kernel: 'train-step', shape: STEP_SHAPE, impl, msPerStep: t.median, ms: { median: t.median, min: t.min, max: t.max },
+        kernel: 'train-step', shape: STEP_SHAPE, impl, backend: 'webgpu', threads: null, msPerStep: t.median, ms: { median: t.median, min: t.min, max: t.max },
         readbackMs: { median: r.median, min: r.min, max: r.max }, runs: t.runs,
         note: `dense first layer (tfjs has no sparse matmul for this); ${steps} steps per timing, epoch of ${STEPS_PER_EPOCH} steps ≈ ${(t.median * STEPS_PER_EPOCH / 1000).toFixed(1)} s; readbackMs reads W2 at the end`,
       };

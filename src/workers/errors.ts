@@ -1,7 +1,8 @@
 /**
- * Errors crossing a Web Worker boundary. Structured clone keeps an Error's message but drops its class and extra
- * fields, so a DataFileError raised while featurizing would reach the page as a plain Error without its line and
- * column. Workers send `serializeError(e)`; the receiving side rebuilds the same class with `reviveError`.
+ * Errors crossing a worker boundary (Web Worker or Node worker thread). Structured clone keeps an Error's message but
+ * drops its class and extra fields, so a DataFileError raised while featurizing would reach the caller as a plain
+ * Error without its line and column. Workers send `serializeError(e)`; the receiving side rebuilds the same class
+ * with `reviveError`.
  */
 import { DataFileError, formatLocation, type DataLocation } from '../data/data-error.ts';
 

@@ -1,8 +1,9 @@
 /**
- * The chapter's searches as presets: its two grids (`simple`, `hidden`) and its random learning rates
- * 10^-U(1, 6), i.e. log-uniform on [1e-6, 1e-1]; plus `challenge`, a random search over all of them at once.
+ * The chapter's searches as presets: its two grids (`simple`, `hidden`) and its random learning rates 10^-U(1, 6),
+ * i.e. log-uniform on [1e-6, 1e-1]; plus `challenge`, a random search over all of them at once. They name the
+ * network's hyperparameters, so they live beside it in src/tox21/, not in the generic src/hpo/.
  */
-import type { SearchSpace } from './space.ts';
+import type { SearchSpace } from '../hpo/space.ts';
 
 export type PresetName = 'simple' | 'hidden' | 'random-lr' | 'challenge';
 
