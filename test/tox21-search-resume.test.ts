@@ -44,7 +44,7 @@ describe('tox21 search --study, killed and run again', () => {
     const slice = join(dir, 'tox21-300.csv');
     writeFileSync(slice, text.split('\n').slice(0, 301).join('\n') + '\n');
     const url = `sqlite:///${join(dir, 'example.db')}`;
-    const args = ['--data', slice, '--space', 'hidden=8|16,layers=1|2,epochs=3|4|5,keep=0.5', '--reps', '1', '--population', '1', '--study', 'S', '--storage', url, '--json'];
+    const args = ['--data', slice, '--space', 'hidden=8|16,layers=1|2,epochs=3|4|5,keep=0.5', '--reps', '1', '--population', '1', '--backend', 'webgpu', '--study', 'S', '--storage', url, '--json'];
     const first = search(args);
     let before: TrialRecord[] = [];
     const deadline = Date.now() + 120_000;

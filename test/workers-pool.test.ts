@@ -78,6 +78,18 @@ describe('WorkerPool on Node worker threads', () => {
     }
   });
 
+  it('stops a worker that hangs on a task and fails the run, naming it, instead of waiting forever', async () => {
+    const p = pool(2);
+    try {
+      const run = p.run<PoolTestSetup, number, PoolTestResult>({
+        count: COUNT, setup: { salt: 1, hangAt: 2 }, input: (i) => i, local: (i) => poolTestTask(1, i), callerWorks: false, taskTimeoutMs: 1500,
+      });
+      await expect(run).rejects.toThrow(/^test worker [01] gave no answer on task 2 within 1\.5 s; it was stopped$/);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('hands the tasks of workers that cannot start or set up to the others, with a note', async () => {
     const missing = new URL('./helpers/no-such-worker.ts', import.meta.url);
     const p = pool(2, missing);

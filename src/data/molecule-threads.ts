@@ -24,6 +24,10 @@ export interface ThreadedResult<R> {
 /** Rows per chunk: small enough that the calling thread answers a worker within ~35 ms, large enough to be cheap. */
 const CHUNK = 256;
 
+/** A chunk takes well under a second; a worker silent this long is stuck (RDKit's wasm can loop forever once a huge
+ *  molecule has overrun its stack) and is stopped, failing the run with a message rather than leaving it pending. */
+const CHUNK_TIMEOUT_MS = 60_000;
+
 const ENTRY_URL = new URL(import.meta.url.endsWith('.ts') ? './molecule-worker.ts' : './molecule-worker.js', import.meta.url);
 
 export function defaultThreads(): number {
@@ -57,6 +61,7 @@ export async function runMoleculeJobThreaded<J extends MoleculeJob>(
       input: (c) => ({ job, smiles: slice(c) }),
       local: (c) => runMoleculeJobSafely(loadRDKit, job, slice(c)), // a crash fails its row; a fresh RDKit goes on
       callerWorks,
+      taskTimeoutMs: CHUNK_TIMEOUT_MS,
       describe: (c) => `rows ${c * CHUNK}–${Math.min(smiles.length, (c + 1) * CHUNK) - 1}`,
     });
     const note = r.notes.length ? r.notes.join('; ') : undefined;

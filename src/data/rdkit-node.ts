@@ -41,13 +41,19 @@ function instantiateRDKit(shared?: WebAssembly.Module): Promise<RDKitModule> {
   return (async () => {
     const module = sharedModule ?? (await rdkitWasmModule());
     let instance: WebAssembly.Instance | undefined;
-    const rdkit = await initRDKitModule({
-      // Emscripten's hook for supplying the instance ourselves instead of fetching and compiling the file.
-      instantiateWasm(imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
-        void WebAssembly.instantiate(module, imports).then((i) => done((instance = i), module));
-        return {};
-      },
-    });
+    let failed: (e: unknown) => void = () => {};
+    const instantiationFailed = new Promise<never>((_, reject) => (failed = reject));
+    const rdkit = await Promise.race([
+      initRDKitModule({
+        // Emscripten's hook for supplying the instance ourselves instead of fetching and compiling the file; a
+        // failure must reject the load, since Emscripten would otherwise wait for `done` forever.
+        instantiateWasm(imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) {
+          WebAssembly.instantiate(module, imports).then((i) => done((instance = i), module), failed);
+          return {};
+        },
+      }),
+      instantiationFailed,
+    ]);
     if (instance) watchStack(rdkit, instance); // after start-up, which writes the stack cookie
     return rdkit;
   })();

@@ -38,6 +38,9 @@ export interface PoolRun<S, T, R> {
   local?: (index: number) => R | Promise<R>;
   /** The caller takes tasks from the start (default true when `local` is given); else only if no worker is left. */
   callerWorks?: boolean;
+  /** Milliseconds a worker may go without answering a task it holds before it is stopped and the run fails (a
+   *  worker stuck in a loop, say inside wasm, can be stopped no other way); default: no limit. */
+  taskTimeoutMs?: number;
   /** A task as error messages name it (default "task 5"). */
   describe?: (index: number) => string;
   /** After each result, in the order they arrive: its index and how many are done. */
@@ -59,6 +62,8 @@ interface Slot {
   alive: boolean;
   /** Tasks of the current run sent to this worker and not answered yet. */
   held: Set<number>;
+  /** Fires when the worker has held tasks for the run's taskTimeoutMs without answering one. */
+  watchdog?: ReturnType<typeof setTimeout>;
 }
 
 interface RunState {
@@ -72,6 +77,7 @@ interface RunState {
   perThread: number[];
   failure: Error | null;
   describe: (index: number) => string;
+  taskTimeoutMs?: number;
   input: (index: number) => unknown;
   onResult?: (index: number, result: unknown, done: number) => void;
 }
@@ -114,7 +120,7 @@ export class WorkerPool {
     const run: RunState = {
       id: ++this.runId, count: o.count, next: 0, requeued: [], done: 0, results: new Array(o.count),
       perThread: new Array(this.slots.length + 1).fill(0), failure: null,
-      describe: o.describe ?? ((i) => `task ${i}`), input: o.input, onResult: o.onResult as RunState['onResult'],
+      describe: o.describe ?? ((i) => `task ${i}`), taskTimeoutMs: o.taskTimeoutMs, input: o.input, onResult: o.onResult as RunState['onResult'],
     };
     this.current = run;
     const callerWorks = o.callerWorks ?? o.local !== undefined;
@@ -146,6 +152,7 @@ export class WorkerPool {
       this.current = null;
       this.notes = [];
       for (const s of this.slots) {
+        clearTimeout(s.watchdog);
         s.held.clear();
         if (s.alive) s.handle.unref();
       }
@@ -174,9 +181,24 @@ export class WorkerPool {
     while (s.held.size < this.queued) {
       const i = this.take(run);
       if (i === undefined) return;
+      if (s.held.size === 0) this.arm(s, run);
       s.held.add(i);
       this.send(s, { kind: 'task', run: run.id, index: i, input: run.input(i) });
     }
+  }
+
+  /** (Re)starts the worker's watchdog: it must answer one of its tasks within the run's taskTimeoutMs. */
+  private arm(s: Slot, run: RunState): void {
+    clearTimeout(s.watchdog);
+    s.watchdog = undefined;
+    const ms = run.taskTimeoutMs;
+    if (ms === undefined || !Number.isFinite(ms)) return;
+    s.watchdog = setTimeout(() => {
+      if (this.current !== run || !s.alive || s.held.size === 0) return;
+      s.alive = false;
+      void s.handle.terminate();
+      this.fail(new Error(`${s.handle.name} gave no answer on ${run.describe(Math.min(...s.held))} within ${ms / 1000} s; it was stopped`));
+    }, ms);
   }
 
   private send(s: Slot, request: PoolRequest): void {
@@ -204,6 +226,8 @@ export class WorkerPool {
       this.fail(named(m.error, `${s.handle.name} failed on ${run.describe(m.index)}`));
     } else {
       s.held.delete(m.index);
+      if (s.held.size > 0) this.arm(s, run);
+      else clearTimeout(s.watchdog);
       this.deliver(run, m.index, m.result, k + 1);
       this.fill(s);
     }
@@ -217,6 +241,7 @@ export class WorkerPool {
     const run = this.current;
     if (s.ready && run && s.held.size > 0) {
       s.alive = false;
+      clearTimeout(s.watchdog);
       void s.handle.terminate();
       this.fail(new Error(`${s.handle.name} stopped while on ${run.describe(Math.min(...s.held))}: ${why}`));
       this.wake();
@@ -230,6 +255,7 @@ export class WorkerPool {
   private drop(k: number, why: string): void {
     const s = this.slots[k];
     s.alive = false;
+    clearTimeout(s.watchdog);
     this.notes.push(`${s.handle.name} ${why}`);
     void s.handle.terminate();
     const run = this.current;

@@ -6,6 +6,8 @@ export interface PoolTestSetup {
   throwAt?: number;
   dataErrorAt?: number;
   exitAt?: number;
+  /** A task that never answers (a busy loop, as RDKit's wasm can spin after overrunning its stack). */
+  hangAt?: number;
   failSetup?: boolean;
 }
 

@@ -19,6 +19,7 @@ serveTasks<PoolTestSetup, number, PoolTestResult>({
     if (index === setup.throwAt) throw new RangeError(`boom at ${index}`);
     if (index === setup.dataErrorAt) throw new DataFileError({ file: 'x.csv', line: 3, row: 1, column: 'NR-AR' }, 'label "maybe" is not 0, 1 or empty');
     if (index === setup.exitAt) process.exit(3);
+    if (index === setup.hangAt) for (;;);
     return poolTestTask(setup.salt, index);
   },
   transfer: (r) => [r.draws.buffer as ArrayBuffer],
