@@ -7,8 +7,8 @@
  *   tree-worker.browser.js      Web Worker that grows forest trees (src/forest/tree-worker.ts, the Node one too)
  *   RDKit_minimal.wasm          copied from @rdkit/rdkit; the dataset worker finds it beside itself
  *   shadergrad.node.js          src/node-api.ts for Node (Dawn, worker threads); WGSL embedded too
- *   molecule-worker.js, tree-worker.js, worker-boot.mjs   the Node bundles' worker threads, beside them; every
- *                               thread starts from worker-boot.mjs (src/workers/), which imports its entry
+ *   molecule-worker.js, tree-worker.js, pool-worker.js, worker-boot.mjs   the Node bundles' worker threads, beside
+ *                               them; every thread starts from worker-boot.mjs (src/workers/), which imports its entry
  *   cli.js, cli-*.js            the `shadergrad` command (src/cli/main.ts) for plain Node, WGSL embedded; each command
  *                               a chunk loaded when run, so `--help` loads neither Dawn, RDKit nor a database driver
  *   web/                        index.html (Tox21 training page), bench.html; their scripts import ../shadergrad.browser.js
@@ -197,8 +197,8 @@ export async function build(opts = {}) {
 /**
  * The Node entry and the CLI: same code, Dawn through the `webgpu` package, RDKit and worker threads. Their
  * worker-thread entries, and the boot every worker thread starts from, are emitted beside them under the names
- * molecule-threads.ts, tree-pool.ts and src/workers/node-transport.ts look for when not running from .ts (relative
- * to import.meta.url, so the CLI's chunks stay in dist/ itself, not a subfolder).
+ * molecule-threads.ts, tree-pool.ts, src/tox21/pool-threads.ts and src/workers/node-transport.ts look for when not
+ * running from .ts (relative to import.meta.url, so the CLI's chunks stay in dist/ itself, not a subfolder).
  */
 const NODE = {
   bundle: true,
@@ -221,6 +221,7 @@ async function buildNode(outdir) {
       'shadergrad.node': 'virtual:with-shaders:src/node-api.ts',
       'molecule-worker': join(ROOT, 'src/data/molecule-worker.ts'),
       'tree-worker': join(ROOT, 'src/forest/tree-worker.ts'),
+      'pool-worker': join(ROOT, 'src/tox21/pool-worker.ts'),
     },
     outdir,
   });

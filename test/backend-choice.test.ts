@@ -2,12 +2,9 @@
 // against the CPU on the run's network and the faster trains — the choice and its reason reported, `--backend`
 // forcing it, the measurement cached per machine and shape (no re-timing), a corrupt cache file ignored with a note.
 // Whether populations pay is measured the same way. No assertion on how fast anything is.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../src/backend/backend.ts';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.ts';
@@ -16,6 +13,7 @@ import { defaultPopulation } from '../src/tox21/eval-hyperparams.ts';
 import { backendChoice, backendReport, chooseBackend } from '../src/train/choose-backend.ts';
 import { measurePopulationCost, widthSlack } from '../src/train/population-cost.ts';
 import type { NetworkShape } from '../src/train/step-timer.ts';
+import { cliWorkspace, writeTox21Slice } from './helpers/cli.ts';
 
 const NET: NetworkShape = { inputs: 64, hidden: 8, layers: 1, outputs: 1, batch: 16 };
 
@@ -139,15 +137,10 @@ describe('whether populations pay, measured', () => {
 });
 
 describe('the training commands', () => {
-  const root = join(import.meta.dirname, '..');
-  const run = promisify(execFile);
-  const dir = mkdtempSync(join(tmpdir(), 'sg-backend-cli-'));
-  const slice = join(dir, 'tox21-300.csv');
-  writeFileSync(slice, gunzipSync(readFileSync(join(root, '../shared/data/tox21.csv.gz'))).toString('utf8').split('\n').slice(0, 301).join('\n') + '\n');
+  const ws = cliWorkspace('sg-backend-cli-');
+  const slice = writeTox21Slice(ws.dir, 300);
   const fcn = async (...extra: string[]) => {
-    const r = await run(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src/cli/main.ts'), 'tox21', 'fcn', '--data', slice, '--epochs', '1', '--json', ...extra], {
-      cwd: dir, timeout: 240_000, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') }, maxBuffer: 64 << 20,
-    });
+    const r = await ws.runOk(['tox21', 'fcn', '--data', slice, '--epochs', '1', '--json', ...extra]);
     return { j: JSON.parse(r.stdout), stderr: r.stderr };
   };
 

@@ -4,11 +4,9 @@
 // sparse first layer. The CPU path's rows (train-step, train-step-12task, population) carry backend and threads,
 // pair with PyTorch at each thread count and with the WebGPU row, and the CPU path trains the suite's networks like
 // WebGPU does.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.ts';
 import { ratios, type BenchReport, type BenchResult } from '../src/perf/result.ts';
@@ -16,19 +14,9 @@ import { selectGroups } from '../src/perf/suite.ts';
 import { formatSummary, resultLine } from '../src/perf/table.ts';
 import { benchCpuStep, bookData, bookPopulation, STEPS_PER_EPOCH, TASK12_NET } from '../src/perf/train-step.ts';
 import { gpu } from './helpers/backends.ts';
+import { runCli } from './helpers/cli.ts';
 
-const root = join(import.meta.dirname, '..');
-const run = promisify(execFile);
-
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const r = await run(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src/cli/main.ts'), ...args], { cwd: root, timeout: 120_000, maxBuffer: 16 << 20 });
-    return { ...r, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
-}
+const cli = (args: string[]) => runCli(args, { timeout: 120_000, maxBuffer: 16 << 20 });
 
 describe('shadergrad bench', () => {
   it('--filter dispatch --json prints the report (and --out writes the same)', async () => {

@@ -5,7 +5,6 @@
  * printing its URL and stopping on SIGTERM; requests under a Host that is not a loopback name (DNS rebinding) are
  * refused, and a store URL's password is in neither the page nor the JSON.
  */
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,8 @@ import { openStore } from '../src/hpo/open-store.ts';
 import { parseStorageUrl } from '../src/hpo/store-url.ts';
 import { type StudyStore } from '../src/hpo/store.ts';
 import type { Study } from '../src/hpo/store-spec.ts';
-import { REPO, running, spec, tempDir } from './helpers/store-fixtures.ts';
+import { startCli } from './helpers/cli.ts';
+import { running, spec, tempDir } from './helpers/store-fixtures.ts';
 
 async function addTrial(store: StudyStore, study: Study, lr: number, hidden: number, value: number, state: 'complete' | 'pruned' = 'complete') {
   const t = (await store.createTrial(study, running({ lr, hidden })))!;
@@ -147,16 +147,15 @@ describe('the dashboard', () => {
   });
 
   it('runs as `shadergrad dashboard --port 0`, printing its URL, until SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'dashboard', '--port', '0', '--storage', url], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '', err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
+    const { child, done } = startCli(['dashboard', '--port', '0', '--storage', url], { tsx: 'import' });
+    const exited = done.then((r) => r.code);
+    let out = '';
     const line = await new Promise<string>((res, rej) => {
-      child.stdout.on('data', (d) => {
+      child.stdout!.on('data', (d) => {
         out += d;
         if (out.includes('\n')) res(out);
       });
-      child.on('exit', () => rej(new Error(`dashboard exited: ${err}`)));
+      void done.then((r) => rej(new Error(`dashboard exited: ${r.stderr}`)));
     });
     const m = /^shadergrad dashboard: (http:\/\/127\.0\.0\.1:\d+\/) — studies in (.*); Ctrl-C to stop\n$/.exec(line);
     expect(m, line).not.toBeNull();

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataFile } from '../src/data/data-file.ts';
@@ -12,6 +10,7 @@ import { runMoleculeJobThreaded } from '../src/data/molecule-threads.ts';
 import { rdkitPackageVersion } from '../src/data/rdkit-node.ts';
 import { sparseRows } from '../src/data/sparse-bits.ts';
 import { loadTox21, subsetDataset, type DataSplit, type LoadReport, type MoleculeDataset } from '../src/data/tox21.ts';
+import { runCliOk } from './helpers/cli.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const data = resolve(repoRoot, '../shared/data/tox21.csv.gz');
@@ -196,10 +195,7 @@ describe('Tox21 as DeepChem 2017 loads it', () => {
   });
 
   it('`shadergrad tox21 data --json` prints exactly one JSON object, from the cache', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'tox21', 'data', '--data', data, '--json'], {
-      cwd: repoRoot,
-      env: { ...process.env, XDG_CACHE_HOME: xdg },
-    });
+    const { stdout } = await runCliOk(['tox21', 'data', '--data', data, '--json'], { tsx: 'import', cwd: repoRoot, env: { XDG_CACHE_HOME: xdg } });
     const lines = stdout.trim().split('\n');
     expect(lines.length).toBe(1);
     const j = JSON.parse(lines[0]);

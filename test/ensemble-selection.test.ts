@@ -208,3 +208,54 @@ describe('test predictions never choose', () => {
     expect(() => buildEnsemble([{ valid: A, test: noise(1) }, { valid: B }], targets)).toThrow('1 of 2 candidates carry test predictions');
   });
 });
+
+describe('bagged ensemble selection', () => {
+  it('with every bag drawing every candidate, it is plain selection repeated: same picks per bag, same weights', () => {
+    const plain = selectEnsemble(valid, targets, { size: 4 });
+    const bagged = selectEnsemble(valid, targets, { size: 4, bags: 3, bagFraction: 1, bagSeed: 7 });
+    expect(bagged.bagging?.drawn).toEqual([[0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3]]);
+    expect(bagged.picks).toEqual([...plain.picks, ...plain.picks, ...plain.picks]);
+    expect(bagged.counts).toEqual(plain.counts.map((k) => 3 * k));
+    expect(bagged.weights).toEqual(plain.weights);
+    expect(bagged.score).toBeCloseTo(1, 12);
+  });
+
+  it('a bag of two candidates picks as the hand-worked pairs say, and the bags pool their picks', () => {
+    // Each bag's picks are the plain selector's on that pair (checked by hand in the first test); the bags pool them.
+    const s = selectEnsemble(valid, targets, { size: 4, bags: 10, bagFraction: 0.5, bagSeed: 3 });
+    const drawn = s.bagging!.drawn;
+    expect(drawn).toHaveLength(10);
+    const want = new Array(4).fill(0);
+    for (const pool of drawn) {
+      expect(pool).toHaveLength(2);
+      expect(pool[0]).toBeLessThan(pool[1]);
+      const pair = selectEnsemble(pool.map((c) => valid[c]), targets, { size: 4 });
+      pair.counts.forEach((k, j) => (want[pool[j]] += k));
+    }
+    expect(s.counts).toEqual(want);
+    expect(s.weights).toEqual(want.map((k) => k / 40));
+    expect(s.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    // A and its copy D share weight across bags instead of A taking it all (plain selection gives D nothing).
+    // Seed 3 draws {C, D} among its bags: D (= A, 11/18 alone) beats C (1/2) there.
+    expect(drawn).toContainEqual([2, 3]);
+    expect(s.counts[3]).toBeGreaterThan(0);
+    // Same seed, same bags; another seed draws others.
+    expect(selectEnsemble(valid, targets, { size: 4, bags: 10, bagFraction: 0.5, bagSeed: 3 })).toEqual(s);
+    expect(selectEnsemble(valid, targets, { size: 4, bags: 10, bagFraction: 0.5, bagSeed: 4 }).bagging!.drawn).not.toEqual(drawn);
+  });
+
+  it('refuses bad bagging options by name', () => {
+    expect(() => selectEnsemble(valid, targets, { bags: 0 })).toThrow(/bags must be a positive integer, got 0/);
+    expect(() => selectEnsemble(valid, targets, { bags: 2, bagFraction: 0 })).toThrow(/bagFraction must be in \(0, 1\], got 0/);
+    expect(() => selectEnsemble(valid, targets, { bags: 2, bagSeed: -1 })).toThrow(/bagSeed must be an integer ≥ 0, got -1/);
+    expect(() => selectEnsemble(valid, targets, { size: 4, bags: 2, bagFraction: 0.5, initBest: 3 })).toThrow(/initBest 3 exceeds the 2 candidates a bag draws/);
+  });
+
+  it('test predictions never reach a bagged selection', () => {
+    const rng = new Rng(5);
+    const cands: Candidate[] = valid.map((v, i) => ({ name: `m${i}`, valid: v, test: Float32Array.from({ length: 6 * tasks }, () => rng.float()) }));
+    const garbled: Candidate[] = cands.map((c) => ({ ...c, test: Float32Array.from(c.test as Float32Array, (x) => 1 - x) }));
+    const o = { size: 4, bags: 5, bagSeed: 1, testRows: 6 };
+    expect(buildEnsemble(garbled, targets, o).selection).toEqual(buildEnsemble(cands, targets, o).selection);
+  });
+});

@@ -2,9 +2,7 @@
 // per-model hyperparameter (seed, width, learning rate, keep probability, epochs), within 1e-5 on WebGPU with the
 // same predictions on a Tox21 slice; a diverging member leaves the others unchanged; padded units get no gradient;
 // memory stays flat over 1,000 population steps.
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +16,7 @@ import { Tensor } from '../src/autograd/tensor.ts';
 import { selectRows } from '../src/data/sparse-bits.ts';
 import { Tox21Population, type GroupShape, type MemberSpec, type Tox21Data } from '../src/tox21/population.ts';
 import { gpu } from './helpers/backends.ts';
+import { writeTox21Slice } from './helpers/cli.ts';
 import { syntheticMolecules } from './helpers/synthetic-molecules.ts';
 
 const MEMBERS: MemberSpec[] = [
@@ -108,10 +107,7 @@ describe('on WebGPU', () => {
   let slice: Tox21Data | null = null;
   async function tox21Slice(): Promise<Tox21Data> {
     if (slice) return slice;
-    const dir = mkdtempSync(join(tmpdir(), 'sg-pop-'));
-    const text = gunzipSync(readFileSync(join(import.meta.dirname, '../../shared/data/tox21.csv.gz'))).toString('utf8');
-    const file = join(dir, 'tox21-300.csv');
-    writeFileSync(file, text.split('\n').slice(0, 301).join('\n') + '\n');
+    const file = writeTox21Slice(mkdtempSync(join(tmpdir(), 'sg-pop-')), 300);
     const { dataset, split } = await loadTox21({ data: file, split: 'index', noCache: true });
     slice = { dataset, split };
     return slice;

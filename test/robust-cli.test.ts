@@ -2,12 +2,8 @@
 // only at the end, storage passwords printed, metrics without positives, a study deleted under a running worker.
 // Each case must give one line naming the problem and a non-zero exit, before any training, and no stack trace.
 // Cases that fail before the data loads run in-process through main(); those that need the data run the CLI.
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Tensor } from '../src/autograd/tensor.ts';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.ts';
@@ -16,17 +12,16 @@ import { Adam, Momentum, SGD } from '../src/optim/optimizer.ts';
 import { writeOutputFile } from '../src/cli/output-path.ts';
 import { openStore } from '../src/hpo/open-store.ts';
 import { parseStorageUrl, redact } from '../src/hpo/store-url.ts';
+import { cliWorkspace, tox21Lines, writeTox21Slice } from './helpers/cli.ts';
 import { spec, running } from './helpers/store-fixtures.ts';
 
-const root = join(import.meta.dirname, '..');
-let dir = '';
+const ws = cliWorkspace('shadergrad-robust-');
+const dir = ws.dir;
 let slice = '';
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'shadergrad-robust-'));
-  const lines = gunzipSync(readFileSync(join(root, '../shared/data/tox21.csv.gz'))).toString('utf8').split('\n').slice(0, 301);
-  slice = join(dir, 'tox21-300.csv');
-  writeFileSync(slice, `${lines.join('\n')}\n`);
+  const lines = tox21Lines(300);
+  slice = writeTox21Slice(dir, 300);
   // NR-AR (column 0) without positives in the validation split (rows 240-269 of the index split), and nowhere.
   const zeroed = (from: number, to: number) => lines.map((l, i) => (i > from && i <= to && l.startsWith('1,') ? `0${l.slice(1)}` : l)).join('\n');
   writeFileSync(join(dir, 'no-valid-positives.csv'), `${zeroed(240, 270)}\n`);
@@ -46,16 +41,10 @@ async function inProcess(args: string[]): Promise<{ code: number; out: string; e
   return { code, out, err };
 }
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const r = await promisify(execFile)(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src/cli/main.ts'), ...args], {
-      cwd: dir, timeout: 240_000, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') }, maxBuffer: 64 << 20,
-    });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
+/** The CLI in its own process (test/helpers/cli.ts), in the shape inProcess gives. */
+async function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const r = await ws.run(args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 /** The first line of stderr is `shadergrad COMMAND: message` and nothing looks like a stack trace. */

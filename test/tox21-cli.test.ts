@@ -1,35 +1,15 @@
 // End-to-end: the Tox21 network commands on a small slice of Tox21 (the first 300 molecules, written by the test),
 // checking their JSON, and the study's HTML report: its charts must hold data.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cliWorkspace, writeTox21Slice } from './helpers/cli.ts';
 
-const root = join(import.meta.dirname, '..');
-const run = promisify(execFile);
-let dir = '';
+const { dir, run: cli } = cliWorkspace('shadergrad-cli-');
 let slice = '';
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const r = await run(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src/cli/main.ts'), ...args], {
-      cwd: dir, timeout: 240_000, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') }, maxBuffer: 64 << 20,
-    });
-    return { ...r, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
-}
-
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'shadergrad-cli-'));
-  const text = gunzipSync(readFileSync(join(root, '../shared/data/tox21.csv.gz'))).toString('utf8');
-  slice = join(dir, 'tox21-300.csv');
-  writeFileSync(slice, text.split('\n').slice(0, 301).join('\n') + '\n');
+  slice = writeTox21Slice(dir, 300);
 });
 
 describe('tox21 fcn', () => {

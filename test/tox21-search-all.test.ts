@@ -3,36 +3,15 @@
 // and absent from the trial's per-task values), per-task values beside the means, the levers as search-space terms
 // (init, wd, early), the JSON without the trials' probabilities; and `tox21 fcn` with --init, --weight-decay and
 // --early-stopping keeping its JSON's shape. Bad lever values are one-line usage errors before any data loads.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cliWorkspace, writeTox21Slice } from './helpers/cli.ts';
 
-const root = join(import.meta.dirname, '..');
-const run = promisify(execFile);
-let dir = '';
+const { dir, run: cli } = cliWorkspace('sg-search-all-', { XDG_RUNTIME_DIR: '/tmp' });
 let slice = '';
 
-async function cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const r = await run(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src/cli/main.ts'), ...args], {
-      cwd: dir, timeout: 240_000, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache'), XDG_RUNTIME_DIR: '/tmp' }, maxBuffer: 64 << 20,
-    });
-    return { ...r, code: 0 };
-  } catch (e) {
-    const err = e as { stdout: string; stderr: string; code: number };
-    return { stdout: err.stdout, stderr: err.stderr, code: err.code };
-  }
-}
-
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sg-search-all-'));
-  const text = gunzipSync(readFileSync(join(root, '../shared/data/tox21.csv.gz'))).toString('utf8');
-  slice = join(dir, 'tox21-400.csv');
-  writeFileSync(slice, text.split('\n').slice(0, 401).join('\n') + '\n');
+  slice = writeTox21Slice(dir, 400);
 });
 
 describe('tox21 search --task all', () => {

@@ -3,29 +3,21 @@
 // the kill is still there with its values and was not trained again (one attempt, same update time), the study ends
 // with exactly the grid's trials, each configuration once. And a study's identity: made on one file, it refuses a
 // resume on another (naming the data), and takes a renamed copy of the same file.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/hpo/open-store.ts';
 import type { TrialRecord } from '../src/hpo/trial.ts';
 import { datasetHash } from '../src/tox21/study-identity.ts';
+import { startCli, tox21Lines, writeTox21Slice } from './helpers/cli.ts';
 
-const root = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'sg-search-resume-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** `shadergrad tox21 search ARGS` started (the child, to kill mid-run) and its result once it ends. */
 function search(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'tox21', 'search', ...args], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') },
-  });
-  let stdout = '', stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => child.on('exit', (code) => res({ code, stdout, stderr })));
-  return { child, done };
+  return startCli(['tox21', 'search', ...args], { tsx: 'import', env: { XDG_CACHE_HOME: join(dir, 'cache') } });
 }
 
 async function rows(url: string) {
@@ -40,9 +32,7 @@ async function rows(url: string) {
 
 describe('tox21 search --study, killed and run again', () => {
   it('keeps what finished, trains nothing twice and ends with exactly the grid', async () => {
-    const text = gunzipSync(readFileSync(join(root, '../shared/data/tox21.csv.gz'))).toString('utf8');
-    const slice = join(dir, 'tox21-300.csv');
-    writeFileSync(slice, text.split('\n').slice(0, 301).join('\n') + '\n');
+    const slice = writeTox21Slice(dir, 300);
     const url = `sqlite:///${join(dir, 'example.db')}`;
     const args = ['--data', slice, '--space', 'hidden=8|16,layers=1|2,epochs=3|4|5,keep=0.5', '--reps', '1', '--population', '1', '--backend', 'webgpu', '--study', 'S', '--storage', url, '--json'];
     const first = search(args);
@@ -93,11 +83,9 @@ describe("a study's identity", () => {
   });
 
   it('a study made on one file refuses a resume on another, naming the data; a renamed copy resumes', async () => {
-    const lines = gunzipSync(readFileSync(join(root, '../shared/data/tox21.csv.gz'))).toString('utf8').split('\n');
+    const lines = tox21Lines(305);
     // Two slices of 300 molecules, five apart (both hold an NR-AR positive in the validation split).
-    const a = join(dir, 'first-300.csv'), b = join(dir, 'shifted-300.csv'), copy = join(dir, 'first-300-renamed.csv');
-    writeFileSync(a, lines.slice(0, 301).join('\n') + '\n');
-    writeFileSync(copy, lines.slice(0, 301).join('\n') + '\n');
+    const a = writeTox21Slice(dir, 300, 'first-300.csv'), b = join(dir, 'shifted-300.csv'), copy = writeTox21Slice(dir, 300, 'first-300-renamed.csv');
     writeFileSync(b, [lines[0], ...lines.slice(6, 306)].join('\n') + '\n');
     const url = `sqlite:///${join(dir, 'identity.db')}`;
     const args = (data: string) => ['--data', data, '--space', 'hidden=8,epochs=1,keep=0.5', '--reps', '1', '--population', '1', '--study', 'I', '--storage', url, '--json'];

@@ -2,26 +2,20 @@
 // --json (five kinds, or the reason one is missing), without prediction arrays, for one task and for --task all;
 // the split is named in the JSON and the report; and permuting the test split's labels leaves every selection
 // (the ensembles' members and weights, the best configuration) unchanged — test values never choose.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/random/rng.ts';
+import { cliWorkspace, tox21Lines, writeTox21Slice } from './helpers/cli.ts';
 
-const root = join(import.meta.dirname, '..');
-const run = promisify(execFile);
 const KINDS = ['forest', 'network', 'seed-ensemble', 'ensemble-networks', 'ensemble-all'];
-let dir = '';
+const ws = cliWorkspace('shadergrad-study-');
+const dir = ws.dir;
 let slice = '';
 let permuted = '';
 
 async function study(args: string[]): Promise<{ j: StudyJson; stderr: string }> {
-  const r = await run(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'src/cli/main.ts'), 'tox21', 'study', '--quick', '--json', '--backend', 'cpu', '--out', join(dir, 'reports'), ...args], {
-    cwd: dir, timeout: 240_000, env: { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') }, maxBuffer: 64 << 20,
-  });
+  const r = await ws.runOk(['tox21', 'study', '--quick', '--json', '--backend', 'cpu', '--out', join(dir, 'reports'), ...args]);
   return { j: JSON.parse(r.stdout) as StudyJson, stderr: r.stderr };
 }
 
@@ -50,10 +44,8 @@ function expectKinds(v: StudyJson['verdict']): void {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'shadergrad-study-'));
-  const lines = gunzipSync(readFileSync(join(root, '../shared/data/tox21.csv.gz'))).toString('utf8').split('\n').slice(0, 301);
-  slice = join(dir, 'tox21-300.csv');
-  writeFileSync(slice, lines.join('\n') + '\n');
+  const lines = tox21Lines(300);
+  slice = writeTox21Slice(dir, 300);
   // The index split puts the last 30 of 300 molecules in test: shuffle the label cells among those rows (the
   // molecules stay in place, so each task's counts, and the training and validation splits, are unchanged).
   const head = lines[0].split(',');

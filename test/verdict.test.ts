@@ -159,14 +159,17 @@ describe('test predictions never choose', () => {
       { ...input, searched: searched.map((s, i) => ({ ...s, predictions: garble(s.predictions, i) })), forest: { ...forest, predictions: forest.predictions.map((p, i) => garble(p, 10 + i)) } },
       { ...input, searched: searched.map((s, i) => ({ ...s, predictions: { ...s.predictions, test: permuted[i] } })) },
     ];
-    const base = buildVerdict(input);
-    for (const v of variants) {
-      const b = buildVerdict(v);
-      for (const k of ['networks', 'all'] as const) {
-        expect(b.ensembles[k]!.selection).toEqual(base.ensembles[k]!.selection);
-        expect(Array.from(b.ensembles[k]!.valid)).toEqual(Array.from(base.ensembles[k]!.valid));
+    for (const options of [{ size: 2 }, { size: 2, bags: 4, bagFraction: 0.5 }]) {
+      const base = buildVerdict({ ...input, options });
+      if (options.bags) expect(base.verdict.selection).toMatchObject({ bags: 4, bagFraction: 0.5 });
+      for (const v of variants) {
+        const b = buildVerdict({ ...v, options });
+        for (const k of ['networks', 'all'] as const) {
+          expect(b.ensembles[k]!.selection).toEqual(base.ensembles[k]!.selection);
+          expect(Array.from(b.ensembles[k]!.valid)).toEqual(Array.from(base.ensembles[k]!.valid));
+        }
+        expect(b.verdict.models.map((m) => [m.members, m.valid])).toEqual(base.verdict.models.map((m) => [m.members, m.valid]));
       }
-      expect(b.verdict.models.map((m) => [m.members, m.valid])).toEqual(base.verdict.models.map((m) => [m.members, m.valid]));
     }
     // The test split does get the chosen weights applied to its own predictions.
     const g = buildVerdict(variants[0]);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The adaptive search against Optuna, side by side: the same space, objective and budget, each process pinned to one
-# core (taskset), both started together. Prints each side's JSON line and a summary row per side.
+# core (taskset), both started together. Prints each side's JSON line and a summary row per side. Both train one
+# network per trial (`--reps 1`: Optuna's objective is one seed's validation weighted accuracy, so ours is too).
 #   bash bench/peers/search-vs-optuna.sh [SECONDS] [DATA]     (default 600 s, ../shared/data/tox21.csv.gz)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -10,7 +11,7 @@ space='lr=log:1e-4:1e-2,hidden=30|50|100|200,layers=1|2,keep=0.2:1.0,batch=100|2
 out=$(mktemp -d /tmp/search-vs-optuna.XXXXXX)
 pin() { if command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
 pin 0 /usr/bin/python3 bench/peers/optuna_tox21.py --data "$data" --timeout "$secs" --space "$space" > "$out/optuna.json" 2> "$out/optuna.err" &
-pin 1 npx tsx src/cli/main.ts tox21 search --data "$data" --space "$space" --mode modern --sampler tpe --pruner asha \
+pin 1 npx tsx src/cli/main.ts tox21 search --data "$data" --space "$space" --reps 1 --mode modern --sampler tpe --pruner asha \
   --min-epochs 3 --reduction 3 --timeout "$secs" --objective valid-wacc --json > "$out/shadergrad.json" 2> "$out/shadergrad.err" &
 wait
 node -e '

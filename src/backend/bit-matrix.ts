@@ -34,18 +34,25 @@ export function bitCsr(offsets: Uint32Array, indices: Uint32Array, cols: number)
   const rows = offsets.length - 1;
   if (offsets[0] !== 0) throw new ShapeError(`${op}: offsets[0] must be 0, got ${offsets[0]}`);
   if (offsets[rows] !== indices.length) throw new ShapeError(`${op}: offsets[${rows}] = ${offsets[rows]} must equal the ${indices.length} indices`);
-  const tOffsets = new Uint32Array(cols + 1);
+  // Counts per column (checking as it goes), prefix sums, then each row's columns placed: one pass each, the loop
+  // bounds read once per row (this runs every training step on the CPU path).
+  const counts = new Uint32Array(cols + 1);
+  let prev = 0;
   for (let r = 0; r < rows; r++) {
-    if (offsets[r + 1] < offsets[r]) throw new ShapeError(`${op}: offsets decrease at row ${r} (${offsets[r]} → ${offsets[r + 1]})`);
-    for (let j = offsets[r]; j < offsets[r + 1]; j++) {
+    const end = offsets[r + 1];
+    if (end < prev) throw new ShapeError(`${op}: offsets decrease at row ${r} (${prev} → ${end})`);
+    for (let j = prev; j < end; j++) {
       const c = indices[j];
       if (c >= cols) throw new ShapeError(`${op}: row ${r} has column ${c}, outside [0, ${cols})`);
-      tOffsets[c + 1]++;
+      counts[c + 1]++;
     }
+    prev = end;
   }
-  for (let c = 0; c < cols; c++) tOffsets[c + 1] += tOffsets[c];
-  const fill = tOffsets.slice(0, cols);
+  for (let c = 0; c < cols; c++) counts[c + 1] += counts[c];
+  const tOffsets = counts.slice();
   const tIndices = new Uint32Array(indices.length);
-  for (let r = 0; r < rows; r++) for (let j = offsets[r]; j < offsets[r + 1]; j++) tIndices[fill[indices[j]]++] = r;
+  for (let r = 0, j = 0; r < rows; r++) {
+    for (const end = offsets[r + 1]; j < end; j++) tIndices[counts[indices[j]]++] = r;
+  }
   return { rows, cols, offsets, indices, tOffsets, tIndices };
 }

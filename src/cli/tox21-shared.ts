@@ -11,7 +11,7 @@ import { DataUnavailableError } from '../data/data-source.ts';
 import { loadTox21, type LoadOptions, type LoadReport, type SplitKind } from '../data/tox21.ts';
 import { SPLITS, type SplitName, type SplitScores } from '../metrics/split-scores.ts';
 import { backendReport, chooseBackend, type BackendReport } from '../train/choose-backend.ts';
-import { measurePopulationCost } from '../train/population-cost.ts';
+import { measurePopulationCost, MODELS_PER_THREAD, populationThreads } from '../train/population-cost.ts';
 import type { NetworkShape } from '../train/step-timer.ts';
 import { BOOK_DEFAULTS, type FcnHyperparams, type TrainingMode } from '../tox21/hyperparams.ts';
 import { hyperparamFlag } from '../tox21/options-check.ts';
@@ -68,7 +68,7 @@ export async function loadData(command: string, opts: DataOptions, extra: Omit<L
  * times one step of `network` on a software adapter and on the CPU and trains on the faster, saying which and why.
  * With `populations`, also whether populations pay on it (src/train/population-cost.ts: the default population).
  */
-export async function backendFor(command: string, kind: string | undefined, network: Partial<NetworkShape> = {}, opts: { populations?: boolean } = {}): Promise<Backend> {
+export async function backendFor(command: string, kind: string | undefined, network: Partial<NetworkShape> = {}, opts: { populations?: boolean; threads?: number } = {}): Promise<Backend> {
   const backend = choiceOption('backend', kind, ['auto', 'webgpu', 'cpu'] as const, 'auto');
   const shape: NetworkShape = { ...DEFAULT_NETWORK, ...network };
   const note = (line: string) => process.stderr.write(`shadergrad ${command}: ${line}\n`);
@@ -85,8 +85,11 @@ export async function backendFor(command: string, kind: string | undefined, netw
   if (opts.populations) {
     const cost = await measurePopulationCost(be, shape, { onNote: note });
     const { solo, population } = cost.msPerStep;
-    note(`${cost.models} models at once ${population.toFixed(1)} ms/step, one at a time ${cost.models} × ${solo.toFixed(1)} ms: ` +
-      `${cost.pays ? 'populations by default' : 'one run at a time by default'}; --population N to choose`);
+    // On the float32 CPU backend with several threads, a search's populations pay by being spread over them
+    // (src/tox21/sharded-trial-pool.ts), whatever one thread's measurement says.
+    const sharded = populationThreads(be, opts.threads);
+    const verdict = sharded.threads > 1 ? `${sharded.reason} (${MODELS_PER_THREAD * sharded.threads} models by default)` : cost.pays ? 'populations by default' : 'one run at a time by default';
+    note(`${cost.models} models at once ${population.toFixed(1)} ms/step, one at a time ${cost.models} × ${solo.toFixed(1)} ms: ${verdict}; --population N to choose`);
   }
   return be;
 }

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { adapterName } from '../gpu/adapter-info.ts';
 import { TreePool } from '../forest/tree-pool.ts';
 import { renderStudyReport, summaryRows, verdictText } from '../report/study-report.ts';
+import { studyJson } from '../report/results-json.ts';
 import { runStudy, studyPlan, type StudyResult } from '../tox21/study.ts';
 import { perTaskLines, verdictLines } from '../report/verdict-table.ts';
 import { parseOptions, countOption } from './args.ts';
@@ -45,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     const dir = resolve(o.out ?? 'reports');
     const file = join(dir, `tox21-study-${plan.name}${plan.task === 'all' ? '-all' : ''}-${new Date().toISOString().replace(/[:.]/g, '-')}.html`);
     const unwritten = writeOutputFile('tox21 study', file, () => renderStudyReport(result)); // a failure here keeps the results
-    if (o.json) await writeOut(`${JSON.stringify({ ...result, report: unwritten ? null : file, data: { ...result.data, ...dataJson(data.report) } })}\n`);
+    if (o.json) await writeOut(`${JSON.stringify(studyJson(result, unwritten ? null : file, dataJson(data.report)))}\n`);
     else await writeOut(`\n${studyTable(result)}\nreport: ${unwritten ? `not written (${unwritten})` : file}\n`);
     return unwritten ? 1 : 0;
   } finally {

@@ -1,5 +1,5 @@
 /**
- * The one output layer for results: the JSON objects `tox21 rf`, `tox21 fcn` and `tox21 search` print with --json,
+ * The one output layer for results: the JSON objects `tox21 rf`, `tox21 fcn`, `tox21 search` and `tox21 study` print with --json,
  * built here and nowhere else, so the CLI and the training page (which calls the same builders in its worker) give
  * the same fields in the same order for the same run — the browser test compares them field by field. Plain data
  * in, plain data out: no Node, no DOM.
@@ -14,6 +14,7 @@ import type { BackendReport } from '../train/choose-backend.ts';
 import type { FcnResult, PackingStats } from '../tox21/eval-hyperparams.ts';
 import type { FcnHyperparams } from '../tox21/hyperparams.ts';
 import { withoutPredictions } from '../tox21/split-predictions.ts';
+import type { StudyResult } from '../tox21/study.ts';
 
 type SplitSizes = { train: number; valid: number; test: number };
 type Scores = Record<SplitName, SplitScores>;
@@ -171,4 +172,14 @@ export function rankTrials(trials: readonly TrialRecord[], objective: Objective)
 
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
+}
+
+// ── tox21 study ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * `tox21 study --json`: the study's result (already lean: the ensembles' prediction arrays stay out), the report
+ * file it wrote (null when it could not), and its data section joined with what the load used and set aside.
+ */
+export function studyJson(r: StudyResult, report: string | null, data: DataReportJson): StudyResult & { report: string | null } {
+  return { ...r, report, data: { ...r.data, ...data } };
 }

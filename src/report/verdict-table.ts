@@ -62,7 +62,7 @@ export function verdictNotes(v: Verdict): string[] {
   notes.push(...v.missing.map((m) => `not in the verdict: ${m}.`));
   for (const m of v.models) {
     if (!m.members) continue;
-    notes.push(`${m.name}, chosen on ${v.selection.objective} (${v.selection.size} picks${m.aggregator ? `, ${m.aggregator} aggregation` : ''}): ${m.members.map((x) => `${x.name} ×${f3(x.weight)}`).join(', ')}${m.note ? ` (${m.note})` : ''}.`);
+    notes.push(`${m.name}, chosen on ${v.selection.objective} (${v.selection.size} picks${v.selection.bags ? ` in each of ${v.selection.bags} bags of ${Math.round(100 * (v.selection.bagFraction ?? 0.5))} % of the candidates` : ''}${m.aggregator ? `, ${m.aggregator} aggregation` : ''}): ${m.members.map((x) => `${x.name} ×${f3(x.weight)}`).join(', ')}${m.note ? ` (${m.note})` : ''}.`);
   }
   notes.push(`Rule: ${v.rule}.`);
   return notes;

@@ -15,7 +15,7 @@ import { buildVerdict, searchedNetworks, type MetricName, type NamedPredictions,
 
 export interface StudyVerdictInput {
   data: { dataset: MoleculeDataset; split: DataSplit };
-  plan: { task: string; ensembleSize: number };
+  plan: { task: string; ensembleSize: number; ensembleBags?: number };
   forests: readonly ForestRun[];
   strongForests: readonly ForestRun[] | null;
   /** The best configuration's retraining (its runs carry `predictions` when the training returns them). */
@@ -43,7 +43,7 @@ export function studyVerdict(i: StudyVerdictInput): Verdict {
     strongForest: i.strongForests && i.strongForests.length > 0 ? forest(i.strongForests, i.strongForests[0].trees) : null,
     network: network.value,
     searched: searched.value,
-    options: { size: i.plan.ensembleSize, objective: i.objective, allAggregator: i.objective === 'auc' ? 'rank' : 'mean' },
+    options: { size: i.plan.ensembleSize, bags: i.plan.ensembleBags, objective: i.objective, allAggregator: i.objective === 'auc' ? 'rank' : 'mean' },
     absent: { network: network.absent, searched: searched.absent },
   });
   verdict.missing.push(...notes);

@@ -24,9 +24,10 @@ import { parseSpaceText } from '../hpo/space-text.ts';
 import { gridPoints, paramText, type SearchSpace, type TrialParams } from '../hpo/space.ts';
 import { bestTrial, type Objective } from '../hpo/trial.ts';
 import { meanSd, type MeanSd } from '../stats/mean-sd.ts';
-import { evalTox21Population, type FcnResult } from './eval-hyperparams.ts';
+import type { FcnResult } from './eval-hyperparams.ts';
 import { BOOK_DEFAULTS, type FcnHyperparams, type TrainingMode } from './hyperparams.ts';
-import { retrain, runTox21Search, searchPopulation, SPACE_ALIASES, type Retrained } from './search.ts';
+import { populationThreads } from '../train/population-cost.ts';
+import { evalRuns, retrain, runTox21Search, searchPopulation, SPACE_ALIASES, type Retrained } from './search.ts';
 import { checkObjectiveDefined, checkTaskHasPositives, labelCounts, UndefinedMetricError } from './class-balance.ts';
 import { forestSeeds, type ForestRun } from './forest-predictions.ts';
 import { studyVerdict } from './study-verdict.ts';
@@ -68,6 +69,11 @@ export interface StudyPlan {
   /** Picks per selected ensemble (Caruana et al.'s ensemble size). */
   ensembleSize: number;
   /**
+   * Bags of the bagged selection (Caruana et al. 2004, §4.3: 20 bags, each over half the library): their remedy
+   * when the hillclimb set is small enough to overfit — NR-AR's validation split holds 29 positives. 1 = plain.
+   */
+  ensembleBags: number;
+  /**
    * The validation metric the ensembles are selected on: ROC-AUC in every plan, whatever the search's objective.
    * Greedy selection climbs its metric one pick at a time; weighted accuracy at a 0.5 threshold is a step function
    * that on NR-AR's 29 validation positives picks by noise (measured on the default plan: wacc selection gave the
@@ -108,15 +114,15 @@ const quickSearch = (mode?: TrainingMode): StudySearchPlan => ({ ...preset('simp
 export const PLANS: Record<PlanName, StudyPlan> = {
   quick: {
     name: 'quick', task: 'NR-AR', forestSeeds: [0, 1, 2], strongForest: { trees: 200, seeds: [0] }, networkSeeds: [0, 1], networkBase: { nEpochs: 10 },
-    objective: VALID_WACC, retrainSeeds: [100, 101], ensembleSize: 20, ensembleObjective: 'auc', searches: [quickSearch()],
+    objective: VALID_WACC, retrainSeeds: [100, 101], ensembleSize: 20, ensembleBags: 20, ensembleObjective: 'auc', searches: [quickSearch()],
   },
   default: {
     name: 'default', task: 'NR-AR', forestSeeds: SEEDS_5, strongForest: { trees: 200, seeds: [0, 1] }, networkSeeds: [0, 1, 2], networkBase: {},
-    objective: VALID_WACC, retrainSeeds: RETRAIN_5, ensembleSize: 50, ensembleObjective: 'auc', searches: [adaptive(60, 240)],
+    objective: VALID_WACC, retrainSeeds: RETRAIN_5, ensembleSize: 50, ensembleBags: 20, ensembleObjective: 'auc', searches: [adaptive(300, 240)],
   },
   full: {
     name: 'full', task: 'NR-AR', forestSeeds: SEEDS_5, strongForest: { trees: 200, seeds: SEEDS_5 }, networkSeeds: [0, 1, 2], networkBase: {},
-    objective: VALID_WACC, retrainSeeds: RETRAIN_5, ensembleSize: 50, ensembleObjective: 'auc',
+    objective: VALID_WACC, retrainSeeds: RETRAIN_5, ensembleSize: 50, ensembleBags: 20, ensembleObjective: 'auc',
     searches: [preset('simple', 'grid', 3), preset('hidden', 'grid', 3), preset('random-lr', 'random', 3, 10), preset('challenge', 'random', 3, 20), adaptive(200, 600)],
   },
 };
@@ -128,7 +134,7 @@ export const PLANS: Record<PlanName, StudyPlan> = {
  */
 export const PLANS_ALL: Record<PlanName, StudyPlan> = {
   quick: { ...PLANS.quick, task: 'all', objective: VALID_AUC, searches: [quickSearch('modern')] },
-  default: { ...PLANS.default, task: 'all', objective: VALID_AUC, searches: [adaptive(40, 150, ADAPTIVE_SPACE_WIDE, 2, 'wide'), adaptive(30, 90, ADAPTIVE_SPACE_DEEP, 2, 'deep')] },
+  default: { ...PLANS.default, task: 'all', objective: VALID_AUC, searches: [adaptive(40, 150, ADAPTIVE_SPACE_WIDE, 2, 'wide'), adaptive(60, 90, ADAPTIVE_SPACE_DEEP, 2, 'deep')] },
   full: { ...PLANS.full, task: 'all', objective: VALID_AUC, searches: [adaptive(150, 600, ADAPTIVE_SPACE_WIDE, 2, 'wide'), adaptive(100, 400, ADAPTIVE_SPACE_DEEP, 2, 'deep')] },
 };
 
@@ -230,7 +236,7 @@ export async function runStudy({ be: first, data, plan, forestFit, population: a
   emit({ kind: 'stage', stage: 'network', total: plan.networkSeeds.length, label: `network with the book's defaults on ${on}, ${plan.networkSeeds.length} seeds at once` });
   const h = { ...BOOK_DEFAULTS, ...plan.networkBase };
   let doneRuns = 0;
-  const netRuns = await evalTox21Population(be, data, plan.networkSeeds.map((seed) => ({ h, mode: 'book' as const, seed, task: plan.task })), {
+  const netRuns = await evalRuns(be, data, plan.networkSeeds.map((seed) => ({ h, mode: 'book' as const, seed, task: plan.task })), {
     maxModels: population,
     onResult: (r) => emit({ kind: 'step', done: ++doneRuns, total: plan.networkSeeds.length, label: `network seed ${r.seed}` }),
   });
@@ -238,7 +244,7 @@ export async function runStudy({ be: first, data, plan, forestFit, population: a
 
   const searches: StudySearch[] = [];
   for (const s of plan.searches) {
-    const { backend, ...r } = await runSearch(be, data, plan, s, h, population, emit);
+    const { backend, ...r } = await runSearch(be, data, plan, s, h, searchInFlight(be, s, population, asked), emit);
     be = backend;
     searches.push(r);
   }
@@ -287,6 +293,17 @@ export async function runStudy({ be: first, data, plan, forestFit, population: a
       verdict: (t5 - t4) / 1000, total: (t5 - t0) / 1000,
     },
   };
+}
+
+/**
+ * Models a study's search trains at once: `--population` when given; for a search under a time budget on threads
+ * (populationThreads) one trial's seeds per thread — ASHA promotes on finished rungs and TPE learns from each result
+ * before it proposes, so on a budget fewer trials in flight finish more (measured on the 12-task plan: 8 in flight,
+ * none of the wide search's 40 trials completed in 150 s); else the study's population.
+ */
+function searchInFlight(be: Backend, s: StudySearchPlan, population: number, asked: number | undefined): number {
+  const threads = populationThreads(be).threads;
+  return asked ?? (s.timeoutSeconds !== undefined && threads > 1 ? threads * s.reps : population);
 }
 
 async function runSearch(be: Backend, data: StudyInput['data'], plan: StudyPlan, s: StudySearchPlan, h: FcnHyperparams, population: number, emit: (e: StudyEvent) => void): Promise<StudySearch & { backend: Backend }> {

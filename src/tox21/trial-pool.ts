@@ -23,7 +23,7 @@ import type { Backend } from '../backend/backend.ts';
 import type { MemberEpoch, PoolMember, TrialPool } from '../hpo/trial.ts';
 import type { TrialParams } from '../hpo/space.ts';
 import { SPLITS, type SplitName } from '../metrics/split-scores.ts';
-import { encodePredictions, meanPredictions, type SplitPredictions } from './split-predictions.ts';
+import { KeptRuns } from './kept-runs.ts';
 import { widthSlack } from '../train/population-cost.ts';
 import { packingStats, withDefaults, type PackingStats } from './eval-hyperparams.ts';
 import { HYPERPARAM_KEYS, type FcnHyperparams, type TrainingMode } from './hyperparams.ts';
@@ -56,6 +56,18 @@ export function scoreValues(s: MemberScores, splits: readonly SplitName[]): Reco
     }
   }
   return out;
+}
+
+/** The shape key of a pool's first configuration: what every configuration it takes must share. */
+export function poolKey(first: TrialParams, opts: Pick<Tox21PoolOptions, 'base' | 'mode' | 'task'>): string {
+  const { h, mode } = configOf(first, opts.base, opts.mode);
+  return shapeKey(groupShape(h, mode, opts.task));
+}
+
+/** Whether a pool of shape `key` and width `opts.width` can train `params` (same shape, no wider). */
+export function fitsPool(key: string, params: TrialParams, opts: Pick<Tox21PoolOptions, 'base' | 'mode' | 'task' | 'width'>): boolean {
+  const { h, mode } = configOf(params, opts.base, opts.mode);
+  return shapeKey(groupShape(h, mode, opts.task)) === key && h.nHidden <= opts.width;
 }
 
 /** The metric early stopping compares for a search objective ("valid-auc" → AUC; anything else weighted accuracy). */
@@ -96,18 +108,15 @@ export class Tox21TrialPool implements TrialPool {
   /** Largest population trained. */
   models = 0;
   /** Seeds each trial was given, and the kept probabilities and epoch of those that finished. */
-  private readonly seedsOf = new Map<number, number[]>();
-  private readonly finishedRuns = new Map<number, Map<number, { predictions: SplitPredictions; epoch: number }>>();
+  private readonly kept = new KeptRuns();
 
   constructor(readonly be: Backend, readonly data: Tox21Data, first: TrialParams, readonly opts: Tox21PoolOptions) {
     if (!Number.isInteger(opts.capacity) || opts.capacity < 1) throw new RangeError(`trial pool capacity must be a positive integer, got ${opts.capacity}`);
-    const { h, mode } = configOf(first, opts.base, opts.mode);
-    this.key = shapeKey(groupShape(h, mode, opts.task));
+    this.key = poolKey(first, opts);
   }
 
   accepts(params: TrialParams): boolean {
-    const { h, mode } = configOf(params, this.opts.base, this.opts.mode);
-    return shapeKey(groupShape(h, mode, this.opts.task)) === this.key && h.nHidden <= this.opts.width;
+    return fitsPool(this.key, params, this.opts);
   }
 
   freeSlots(): number {
@@ -132,17 +141,11 @@ export class Tox21TrialPool implements TrialPool {
     if (!this.accepts(member.params)) throw new RangeError(`trial ${member.trialId} does not fit this pool (${this.key}, width ${this.opts.width})`);
     if (this.freeSlots() < 1) throw new RangeError(`trial pool is full (${this.opts.capacity} members)`);
     this.pending.push(member);
-    this.seedsOf.set(member.trialId, [...(this.seedsOf.get(member.trialId) ?? []), member.seed]);
-  }
-
-  /** Forgets a trial's seeds and predictions (it finished, was pruned or failed). */
-  private forget(trialId: number): void {
-    this.seedsOf.delete(trialId);
-    this.finishedRuns.delete(trialId);
+    this.kept.addSeed(member.trialId, member.seed);
   }
 
   stop(trialId: number, seed: number): void {
-    this.forget(trialId);
+    this.kept.forget(trialId);
     const i = this.pending.findIndex((p) => p.trialId === trialId && p.seed === seed);
     if (i >= 0) {
       this.pending.splice(i, 1);
@@ -176,7 +179,9 @@ export class Tox21TrialPool implements TrialPool {
    * rest or new ones start, and members that left (done, failed, pruned) and were not replaced are packed out, so
    * every population computes only members that train. A member joins a population only as much narrower than it
    * as padding pays here (widthSlack: none on an arithmetic-bound CPU or emulator, any on a dispatch-bound GPU,
-   * whose populations are padded to the pool's width so every later member fits). Solo: each member its own.
+   * whose populations are padded to the pool's width so every later member fits). With shuffled batches (modern
+   * mode) a member joins only a population that has not trained yet, else starts one: the population's epoch picks
+   * the batch order, and a member must train as its solo run would. Solo: each member its own.
    */
   private async place(): Promise<void> {
     if (this.opts.solo) {
@@ -194,7 +199,7 @@ export class Tox21TrialPool implements TrialPool {
     const fresh: { width: number; members: PoolMember[] }[] = [];
     for (const p of [...this.pending].sort((a, b) => this.widthOf(b) - this.widthOf(a))) {
       const w = this.widthOf(p);
-      const g = this.groups.find((x) => fits(x.width, w));
+      const g = this.groups.find((x) => x.pop.trainer.joinable && fits(x.width, w));
       if (g) adds.set(g, [...(adds.get(g) ?? []), p]);
       else {
         const f = fresh.find((x) => fits(x.width, w));
@@ -232,28 +237,11 @@ export class Tox21TrialPool implements TrialPool {
     await this.place();
     const out: MemberEpoch[] = [];
     for (const g of this.groups) out.push(...(await this.stepGroup(g)));
-    this.attachDetails(out);
+    // By trial and seed, not by population: the search records (and prunes) in this order, which must not depend
+    // on how members were packed — nor on how a sharded pool spread them (sharded-trial-pool.ts reports so too).
+    out.sort((a, b) => a.trialId - b.trialId || a.seed - b.seed);
+    this.kept.attachDetails(out);
     return out;
-  }
-
-  /**
-   * A trial all of whose seeds have finished gets its detail on its last entry of `out` (the runner completes the
-   * trial there): the mean of the seeds' probabilities, encoded, and the epochs kept.
-   */
-  private attachDetails(out: MemberEpoch[]): void {
-    for (let i = out.length - 1; i >= 0; i--) {
-      const me = out[i];
-      const runs = this.finishedRuns.get(me.trialId), seeds = this.seedsOf.get(me.trialId);
-      if (!me.done || me.failed !== undefined || !runs || !seeds || !seeds.every((s) => runs.has(s))) continue;
-      const kept = seeds.map((s) => runs.get(s)!);
-      const epochs = kept.map((k) => k.epoch);
-      me.detail = {
-        predictions: encodePredictions(meanPredictions(kept.map((k) => k.predictions), `trial ${me.trialId}`)),
-        bestEpoch: Math.round(epochs.reduce((a, e) => a + e, 0) / epochs.length),
-        bestEpochs: epochs,
-      };
-      this.forget(me.trialId);
-    }
   }
 
   private async stepGroup({ pop, slots }: Group): Promise<MemberEpoch[]> {
@@ -271,14 +259,12 @@ export class Tox21TrialPool implements TrialPool {
     const preds = await pop.predictions(report.finished);
     report.finished.forEach((m, k) => {
       const member = slots[m];
-      const runs = this.finishedRuns.get(member.trialId) ?? new Map();
-      runs.set(member.seed, { predictions: preds[k], epoch: pop.keptEpoch(m) });
-      this.finishedRuns.set(member.trialId, runs);
+      this.kept.keep(member.trialId, member.seed, preds[k], pop.keptEpoch(m));
     });
     return report.trained.map((m) => {
       const member = slots[m];
       const failed = report.failed.includes(m);
-      if (failed) this.forget(member.trialId);
+      if (failed) this.kept.forget(member.trialId);
       const values = failed ? {} : scoreValues(scores[m], finished.has(m) ? SPLITS : ['valid']);
       values.loss = report.loss[m];
       return {

@@ -97,7 +97,7 @@ export interface Verdict {
   /** Tasks left out of a split's means (one class among its labelled rows), with why. */
   excluded: { split: EvalSplit; task: string; metric: MetricName; reason: string }[];
   /** How the ensembles were chosen, on validation only. */
-  selection: { objective: string; size: number; candidates: { networks: number; all: number } };
+  selection: { objective: string; size: number; bags?: number; bagFraction?: number; candidates: { networks: number; all: number } };
   /** Models the inputs could not give (no completed trial, no retrained network), with why. */
   missing: string[];
   rule: string;
@@ -124,6 +124,9 @@ export interface VerdictOptions {
   allAggregator?: AggregatorName;
   /** The task compared beside the mean when there are several (default NR-AR when present). */
   focusTask?: string;
+  /** Bagged selection (src/ensemble/selector.ts): bags (default 1, plain selection) and the share each draws (default 0.5). */
+  bags?: number;
+  bagFraction?: number;
 }
 
 export interface VerdictInput {
@@ -203,14 +206,15 @@ function selectedEnsembles(input: VerdictInput, missing: string[]): { models: Ve
   const v = targets.valid;
   // Selection is handed the validation labels and the candidates' validation arrays; test arrays ride along to be
   // combined with the chosen weights afterwards (buildEnsemble).
+  const bags = o.bags ?? 1, bagFraction = o.bagFraction ?? 0.5;
   const select = (cands: Candidate[], aggregator: AggregatorName) =>
-    buildEnsemble(cands, { rows: v.rows, tasks: v.tasks.length, labels: v.labels, weights: v.weights }, { size, aggregator, scorer, testRows: targets.test.rows });
+    buildEnsemble(cands, { rows: v.rows, tasks: v.tasks.length, labels: v.labels, weights: v.weights }, { size, aggregator, scorer, testRows: targets.test.rows, bags, bagFraction });
 
   const nets: Candidate[] = (input.searched ?? []).map((s) => ({ name: s.name, valid: s.predictions.valid, test: s.predictions.test }));
   const forests: Candidate[] = [input.forest, input.strongForest].flatMap((f, k) =>
     f ? f.predictions.map((p, i) => ({ name: `${k ? 'forest (200 trees)' : 'forest'} seed ${f.seeds[i]}`, valid: p.valid, test: p.test })) : [],
   );
-  const selection = { objective: `valid-${objective}`, size, candidates: { networks: nets.length, all: nets.length + forests.length } };
+  const selection = { objective: `valid-${objective}`, size, ...(bags > 1 ? { bags, bagFraction } : {}), candidates: { networks: nets.length, all: nets.length + forests.length } };
   if (nets.length === 0) {
     missing.push(`selected ensembles: ${input.absent?.searched ?? 'no searched network carries predictions'}`);
     return { models: [], selection, ensembles: { networks: null, all: null } };

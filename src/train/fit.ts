@@ -96,6 +96,14 @@ export class PopulationTrainer<X extends BitRows | Tensor = BitRows | Tensor> {
   private _net: PopulationMlp;
   private _opt: ModelOptimizer;
 
+  /**
+   * Whether a new member may join now and still train as its solo run would: in file order always; with shuffled
+   * batches only before the first epoch, since the population's epoch (not the member's) picks the batch order.
+   */
+  get joinable(): boolean {
+    return !this.options.shuffle || this.epochCount === 0;
+  }
+
   constructor(readonly be: Backend, net: PopulationMlp, opt: ModelOptimizer, readonly data: TrainingSet<X>, readonly options: FitOptions) {
     this._net = net;
     this._opt = opt;

@@ -4,9 +4,14 @@
  * where its step costs less than its members' solo steps — on a dispatch-bound GPU far less, on an arithmetic-bound
  * emulator or CPU about the same (or more, once the weights leave the cache) — so the default population size and
  * how much padding a population may carry (`widthSlack`) come from this ratio, not from the adapter's kind.
+ *
+ * On the float32 CPU backend a search's populations pay another way: spread over the cores, each worker thread
+ * training its share (src/tox21/sharded-trial-pool.ts) — `populationThreads` says over how many, and a search's
+ * default population follows from it (src/tox21/search.ts: searchPopulation).
  */
 import type { Backend } from '../backend/backend.ts';
 import { tuneKey } from '../backend/webgpu/tune-file.ts';
+import { threadsHere } from '../workers/threads-here.ts';
 import { readMeasurement, writeMeasurement } from './measure-cache.ts';
 import { shapeKey, timeTrainingSteps, type NetworkShape } from './step-timer.ts';
 
@@ -64,4 +69,34 @@ export function widthSlack(be: Backend): number {
   const c = COSTS.get(be);
   if (!c) return be.info.software ? 0 : 1;
   return Math.min(1, Math.max(0, 1 - c.ratio));
+}
+
+/**
+ * Members per thread of a sharded search's default population: a few, so each thread's share stays even as trials
+ * of different widths and lengths come and go (on the book's hidden grid, 3 seeds a trial, 2 threads: 2 trials per
+ * pool in flight; 12 or 16 took no less time there), while a sampler still learns from most results before it
+ * proposes (a population is trials in flight × seeds).
+ */
+export const MODELS_PER_THREAD = 4;
+
+/** Threads a default sharded population uses at most: beyond them, trials in flight outrun what a sampler learns. */
+export const DEFAULT_MAX_THREADS = 8;
+
+/**
+ * How many worker threads a search's populations are sharded over on `be`, and why: on the float32 CPU backend,
+ * where a population's step costs about its members' solo steps, populations pay across cores — `asked`, else every
+ * core this process may use (at most DEFAULT_MAX_THREADS), where worker threads run and there are two or more.
+ * Elsewhere 1: a GPU's populations pay in one set of dispatches, and the float64 oracle is a reference, not a
+ * training path.
+ */
+export function populationThreads(be: Backend, asked?: number): { threads: number; reason: string } {
+  if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1)) throw new RangeError(`threads must be a positive integer, got ${asked}`);
+  if (be.kind !== 'cpu') return { threads: 1, reason: 'on WebGPU a population trains in one set of dispatches, not on threads' };
+  if ((be as { dtype?: string }).dtype !== 'f32') return { threads: 1, reason: 'the float64 CPU backend (the reference) trains on the calling thread' };
+  const here = threadsHere();
+  if (!here.usable) return { threads: 1, reason: here.reason };
+  if (asked !== undefined) return { threads: asked, reason: `CPU: ${asked} thread${asked === 1 ? '' : 's'} asked for${asked > 1 ? ', populations sharded across them' : ': populations train on the calling thread'}` };
+  if (here.cores < 2) return { threads: 1, reason: `CPU: ${here.reason}: populations train on the calling thread` };
+  const threads = Math.min(here.cores, DEFAULT_MAX_THREADS);
+  return { threads, reason: `CPU: ${threads} threads, populations sharded across them` };
 }

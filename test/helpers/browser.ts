@@ -2,22 +2,20 @@
  * The browser tests' rig: builds the bundles into a temporary folder (so parallel test files and a developer's dist/
  * never collide), serves them on a free port with extra in-memory routes for test data, and starts headless
  * Chromium with WebGPU (scripts/chromium.mjs). Also slices Tox21 from ../shared/data — read in place, never copied
- * into the repository — and runs the CLI for the Node side of a comparison.
+ * into the repository — and runs the CLI for the Node side of a comparison (both through ./cli.ts).
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { build } from '../../scripts/build.mjs';
 import { launchChromium, type ChromiumSession } from '../../scripts/chromium.mjs';
 import { serve, type Route, type Server } from '../../scripts/serve.mjs';
+import { runCliOk, tox21Csv } from './cli.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const TOX21 = resolve(ROOT, '../shared/data/tox21.csv.gz');
+export { TOX21 } from './cli.ts';
 export const OUTPUT = join(ROOT, 'test-output');
 
 export interface BrowserRig {
@@ -67,14 +65,8 @@ export async function startRig(opts: { routes?: Record<string, Route>; webgpu?: 
   };
 }
 
-let tox21Lines: string[] | null = null;
-
 /** Tox21's header and its first `rows` data rows, as CSV text. */
-export function tox21Slice(rows: number): string {
-  if (!existsSync(TOX21)) throw new Error(`the browser tests need Tox21 at ${TOX21} (the shared data folder beside the repository)`);
-  tox21Lines ??= gunzipSync(readFileSync(TOX21)).toString('utf8').split(/\r?\n/);
-  return `${tox21Lines.slice(0, rows + 1).join('\n')}\n`;
-}
+export const tox21Slice: (rows: number) => string = tox21Csv;
 
 /**
  * Waits until the page's `body[data-state]` is one of `states`; on 'error' rejects with the page's message. Polls
@@ -89,19 +81,14 @@ export async function waitForState(page: Page, states: string[], timeout = 90_00
   return state;
 }
 
-/** Runs `shadergrad <args>` (the CLI from source) with its cache in a temporary folder; resolves with its stdout. */
+/**
+ * Runs `shadergrad <args>` (the CLI from source) with its cache in a temporary folder; resolves with its stdout, or
+ * rejects with its stderr when it fails. (test/helpers/cli.ts's runCli resolves with the whole result instead.)
+ */
 export async function runCli(args: string[]): Promise<string> {
   const cache = mkdtempSync(join(tmpdir(), 'shadergrad-cache-'));
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, XDG_CACHE_HOME: cache },
-      maxBuffer: 16 << 20,
-    });
-    return stdout;
-  } catch (e) {
-    const err = e as Error & { stderr?: string };
-    throw new Error(`shadergrad ${args.join(' ')} failed: ${err.stderr || err.message}`);
+    return (await runCliOk(args, { tsx: 'import', env: { XDG_CACHE_HOME: cache }, maxBuffer: 16 << 20 })).stdout;
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }

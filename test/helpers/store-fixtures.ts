@@ -11,6 +11,7 @@ import { openStore } from '../../src/hpo/open-store.ts';
 import type { TrialRecord } from '../../src/hpo/trial.ts';
 import type { StudySpec } from '../../src/hpo/store-spec.ts';
 import type { NewTrial } from '../../src/hpo/store.ts';
+import { runCli, type CliResult } from './cli.ts';
 
 export function spec(name = 's', over: Partial<StudySpec> = {}): StudySpec {
   return {
@@ -106,23 +107,9 @@ export function logLines(file: string, kind: 'start' | 'done'): { id: number; pa
 export const REPO = join(import.meta.dirname, '../..');
 
 /**
- * Runs `shadergrad ARGS` from source in its own process; `user` runs it as another account (when the tests run as
- * root, a read-only file is read-only only to someone else).
+ * Runs `shadergrad ARGS` from source in its own process (test/helpers/cli.ts, `node --import tsx`, 60 s at most);
+ * `user` runs it as another account (when the tests run as root, a read-only file is read-only only to someone else).
  */
-export function runShadergrad(args: string[], opts: { env?: NodeJS.ProcessEnv; user?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const node = [process.execPath, '--import', 'tsx', join(REPO, 'src/cli/main.ts'), ...args];
-  const [cmd, ...argv] = opts.user ? ['runuser', '-u', opts.user, '--', ...node] : node;
-  const t0 = Date.now();
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, argv, { cwd: REPO, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', rej);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      res({ code, stdout, stderr, ms: Date.now() - t0 });
-    });
-  });
+export function runShadergrad(args: string[], opts: { env?: NodeJS.ProcessEnv; user?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runCli(args, { tsx: 'import', env: opts.env, user: opts.user, timeout: opts.timeoutMs ?? 60_000 });
 }

@@ -5,7 +5,7 @@
  * ascending order, as the oracle (bit-matmul.ts) sums them, with bias and activation fused into the store. A
  * column no row sets is a row of zeros. The bias gradient (column sums of dz) comes from the same call.
  * Where every array lives in the WebAssembly heap (wasm-heap.ts) and the activation is none or relu, the sums run
- * there in SIMD instead (four columns at a time; the last width mod 4 columns in the same float32 arithmetic here) —
+ * there instead (four columns at a time in SIMD, the last width mod 4 one at a time in the same float32 arithmetic) —
  * float32 sums in the same order, as the GPU's shader takes them.
  */
 import type { BitCsr } from '../bit-matrix.ts';

@@ -10,7 +10,8 @@
  * adam(p, g, m, v, groups, β1, 1−β1, β2, 1−β2, step, 1/√(1−β2^t), ε) over `groups` runs of four floats at byte
  * addresses p, g, m, v — m = β1·m + (1−β1)·g, v = β2·v + (1−β2)·g·g (each flushed to 0 below 2^-126, as
  * fast-optim.ts does), p −= step·m / (√v·(1/√(1−β2^t)) + ε), in float32; and
- * gather(offsets, bases, rows, groups, out, bias, relu): for each row i, four columns at a time, the float32 sum of
+ * gather(offsets, bases, rows, groups, out, bias, relu, rowBytes): for each row i, four columns at a time (the last
+ * width mod 4 one at a time), the float32 sum of
  * the source rows at byte addresses bases[offsets[i] .. offsets[i+1]) in that order, then + bias, then relu — the sparse
  * layer's forward and weight gradient (fast-bit-matmul.ts); and mm(a, b, m, k, groups, out, bias, relu, rowBytes):
  * C = A·B (+ bias, relu) for A [m, k] and B, C rows of rowBytes, float32 sums over k ascending, zeros of A skipped
@@ -54,6 +55,7 @@ const ZERO = [...simd(0x0c), ...new Array(16).fill(0)];
 const I32_LOAD = (offset: number) => [0x28, 2, offset];
 const I32 = (v: number) => [0x41, ...sleb(v)];
 const ADD_I = 0x6a, MUL_I = 0x6c, GE_U = 0x4f, NE = 0x47;
+const F32_LOAD = [0x2a, 2, 0], F32_STORE = [0x38, 2, 0], F32_ZERO = [0x43, 0, 0, 0, 0], F32_ADD = 0x92, F32_GT = 0x5e, SELECT = 0x1b;
 const BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40], IF = [0x04, 0x40], END = 0x0b, BR = 0x0c, BR_IF = 0x0d;
 
 function sleb(n: number): number[] {
@@ -68,7 +70,8 @@ function sleb(n: number): number[] {
 
 function gatherBody(): number[] {
   // Params 0 offsets, 1 bases, 2 rows, 3 groups, 4 out, 5 bias (−1: none), 6 relu, 7 output row stride in bytes;
-  // locals 8 row, 9 j0, 10 j1, 11 c (byte column), 12 the output row, 13 bytes of the groups, 14 j, 15 acc (v128).
+  // locals 8 row, 9 j0, 10 j1, 11 c (byte column), 12 the output row, 13 bytes of the groups, 14 j, 15 acc (v128),
+  // 16 acc (f32) of the last width mod 4 columns. The output row stride (param 7) is also the row's width in bytes.
   const c: number[] = [GET, 3, ...I32(16), MUL_I, SET, 13];
   c.push(...BLOCK, ...LOOP);
   c.push(GET, 8, GET, 2, GE_U, BR_IF, 1);
@@ -87,8 +90,19 @@ function gatherBody(): number[] {
   c.push(GET, 6, ...IF, GET, 15, GET, 15, ...ZERO, ...GT, ...AND, SET, 15, END);
   c.push(GET, 12, GET, 11, ADD_I, GET, 15, ...STORE);
   c.push(GET, 11, ...I32(16), ADD_I, SET, 11, BR, 0, END, END);
+  // The last width mod 4 columns (c from the groups' end to the row's bytes), one float32 at a time: the same sums in
+  // the same order as a lane of the vector loop, + bias, relu as (acc > 0 ? acc : 0).
+  c.push(...BLOCK, ...LOOP, GET, 11, GET, 7, GE_U, BR_IF, 1);
+  c.push(...F32_ZERO, SET, 16, GET, 9, SET, 14);
+  c.push(...BLOCK, ...LOOP, GET, 14, GET, 10, GE_U, BR_IF, 1);
+  c.push(GET, 16, GET, 1, GET, 14, ...I32(4), MUL_I, ADD_I, ...I32_LOAD(0), GET, 11, ADD_I, ...F32_LOAD, F32_ADD, SET, 16);
+  c.push(GET, 14, ...I32(1), ADD_I, SET, 14, BR, 0, END, END);
+  c.push(GET, 5, ...I32(-1), NE, ...IF, GET, 16, GET, 5, GET, 11, ADD_I, ...F32_LOAD, F32_ADD, SET, 16, END);
+  c.push(GET, 6, ...IF, GET, 16, ...F32_ZERO, GET, 16, ...F32_ZERO, F32_GT, SELECT, SET, 16, END);
+  c.push(GET, 12, GET, 11, ADD_I, GET, 16, ...F32_STORE);
+  c.push(GET, 11, ...I32(4), ADD_I, SET, 11, BR, 0, END, END);
   c.push(GET, 8, ...I32(1), ADD_I, SET, 8, BR, 0, END, END, END);
-  const locals = [2, 7, 0x7f, 1, 0x7b];
+  const locals = [3, 7, 0x7f, 1, 0x7b, 1, 0x7d];
   return [...leb(locals.length + c.length), ...locals, ...c];
 }
 
@@ -119,7 +133,7 @@ function adamBody(): number[] {
 function mmBody(): number[] {
   // Params 0 a, 1 b, 2 m, 3 k, 4 groups, 5 out, 6 bias (−1: none), 7 relu, 8 row bytes of B and C; locals 9 i,
   // 10 c, 11 p, 12 the output row, 13 the row of B, 14 bytes of the groups, 15 the row of A; 16 av (f32); 17 avv, 18 acc (v128).
-  const F32_LOAD = [0x2a, 2, 0], F32_NE = 0x5c;
+  const F32_NE = 0x5c;
   const c: number[] = [GET, 4, ...I32(16), MUL_I, SET, 14, GET, 0, SET, 15];
   c.push(...BLOCK, ...LOOP, GET, 9, GET, 2, GE_U, BR_IF, 1);
   c.push(GET, 5, GET, 9, GET, 8, MUL_I, ADD_I, SET, 12);
@@ -333,8 +347,8 @@ export class WasmHeap {
 
   /**
    * out[outOff + i·n + c] = relu?(Σ_{t ∈ [offsets[i], offsets[i+1])} src[srcOff + idx[t]·n + c] + bias[biasOff + c]) for
-   * rows i < rows, in float32 and in that order: four columns at a time in SIMD, the last n mod 4 here with the same
-   * arithmetic (Math.fround after each add). The arrays must be `contains`ed.
+   * rows i < rows, in float32 and in that order: four columns at a time in SIMD, the last n mod 4 one at a time (float32
+   * adds in the same order). The arrays must be `contains`ed.
    */
   gather(offsets: Uint32Array, idx: Uint32Array, rows: number, src: Float32Array, srcOff: number, n: number, bias: Float32Array | null, biasOff: number, relu: boolean, out: Float32Array, outOff: number, threads: HeapThreads | null = null): void {
     const nnz = offsets[rows] - offsets[0];
@@ -345,16 +359,8 @@ export class WasmHeap {
     for (let t = 0; t < nnz; t++) ints[rows + 1 + t] = srcAt + idx[base + t] * rowBytes;
     // Offsets index the same scratch (the row addresses follow them): pass the scratch as both, offsets relative to it.
     const outAt = out.byteOffset + 4 * outOff, biasAt = bias ? bias.byteOffset + 4 * biasOff : -1;
-    if (n >= 4 && threads) threads.gather(ints.byteOffset, rows, n >> 2, outAt, biasAt, relu ? 1 : 0, rowBytes, this.gatherRaw);
-    else if (n >= 4) this.gatherRaw(ints.byteOffset, ints.byteOffset, rows, n >> 2, outAt, biasAt, relu ? 1 : 0, rowBytes);
-    for (let c = n & ~3; c < n; c++) {
-      for (let i = 0; i < rows; i++) {
-        let s = 0;
-        for (let t = offsets[i]; t < offsets[i + 1]; t++) s = Math.fround(s + src[srcOff + idx[t] * n + c]);
-        if (bias) s = Math.fround(s + bias[biasOff + c]);
-        out[outOff + i * n + c] = relu ? (s > 0 ? s : 0) : s;
-      }
-    }
+    if (threads) threads.gather(ints.byteOffset, rows, n >> 2, outAt, biasAt, relu ? 1 : 0, rowBytes, this.gatherRaw);
+    else this.gatherRaw(ints.byteOffset, ints.byteOffset, rows, n >> 2, outAt, biasAt, relu ? 1 : 0, rowBytes);
   }
 
   /** Returns an array from `alloc` to the free list (merged with free neighbours). */
