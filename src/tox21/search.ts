@@ -4,7 +4,7 @@
  * pruned trial's slot is refilled at the next epoch. `population: 1` trains each run alone, one after another (the
  * sequential path, for comparison). On the float32 CPU backend, where a population's step costs about its members'
  * solo steps, a pool's members are spread over worker threads instead (sharded-trial-pool.ts; Node only, with two
- * or more threads): the same trial records, bit for bit, in less time (the book's hidden grid: ~1.6× on 2 cores).
+ * or more threads): the same trial records, bit for bit, in less time (the book's hidden grid: 1.6-1.8× on 2 cores).
  * After the search, `retrain` trains a configuration again with fresh seeds — the honest estimate of the chosen
  * configuration, free of the selection's optimism; it trains in-process (evalTox21Population), not on the threads.
  */
