@@ -5,7 +5,7 @@
 // for bit; where the sparse layer runs in WebAssembly SIMD (relu or none) it must equal the
 // same sums taken in float32 in the same order, as the GPU's shader takes them.
 import { describe, expect, it } from 'vitest';
-import type { Activation, Backend, MatmulSpec, ModelKeys, ModelOptimSpec, Storage } from '../src/backend/backend.ts';
+import type { Activation, Backend, MatmulSpec, ModelOptimSpec, Storage } from '../src/backend/backend.ts';
 import { bitCsr } from '../src/backend/bit-matrix.ts';
 import { bitMatmulCpu, bitMatmulTransposedCpu } from '../src/backend/cpu/bit-matmul.ts';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.ts';
@@ -15,6 +15,7 @@ import { dropoutMask, philox4x32 } from '../src/backend/cpu/philox.ts';
 import { Rng } from '../src/random/rng.ts';
 import { expectClose, rand } from './helpers/backends.ts';
 import { randomBits } from './helpers/bits.ts';
+import { keysFor } from './helpers/dropout-keys.ts';
 
 const f32 = new CpuBackend('f32');
 const f64 = new CpuBackend('f64');
@@ -148,15 +149,6 @@ function gatherF32(offsets: Uint32Array, idx: Uint32Array, rows: number, src: Fl
         if (bias) s = Math.fround(s + bias[(batchBias ? m * n : 0) + c]);
         out[(m * rows + i) * n + c] = act === 'relu' ? (s > 0 ? s : 0) : s;
       }
-}
-
-function keysFor(models: number, cols: number): ModelKeys {
-  return {
-    keep: Array.from({ length: models }, (_, m) => [0.5, 0.9, 0.25, 1][m % 4]),
-    seed: Array.from({ length: models }, (_, m) => 17 + m * 31),
-    step: Array.from({ length: models }, (_, m) => 2 + m),
-    width: Array.from({ length: models }, (_, m) => Math.max(1, cols - (m % 3))),
-  };
 }
 
 describe('dropout, float32 path', () => {

@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from './helpers/cli-in-process.ts';
 import { loadTox21, type DataSplit, type MoleculeDataset } from '../src/data/tox21.ts';
 import { RandomForest } from '../src/forest/forest.ts';
 import { BOOK_FOREST, runTaskBaseline, type TaskBaseline } from '../src/forest/tox21-baseline.ts';
@@ -54,21 +54,7 @@ describe('random forest on Tox21 (scikit-learn reference ± tolerance)', () => {
 });
 
 describe('shadergrad tox21 rf', () => {
-  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-    vi.stubEnv('XDG_CACHE_HOME', xdg);
-    try {
-      const code = await main(['tox21', 'rf', '--data', data, ...args]);
-      return { code, out: out.join(''), err: err.join('') };
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-      vi.unstubAllEnvs();
-    }
-  }
+  const cli = (args: string[]) => runMain(['tox21', 'rf', '--data', data, ...args], { cacheHome: xdg });
 
   it('prints one JSON object for a task, the same on 1 and 2 threads', async () => {
     const one = await cli(['--task', 'SR-MMP', '--trees', '6', '--max-depth', '12', '--seed', '4', '--threads', '1', '--json']);

@@ -4,10 +4,11 @@
 // one dispatch (bit-matmul.wgsl:transposed), arenas (one buffer, several tensors) and the optimizer step over a whole
 // arena (optim-models.wgsl:*Seg).
 import { describe, expect, it } from 'vitest';
-import type { Backend, ModelKeys, ModelOptimSpec, Storage } from '../src/backend/backend.ts';
+import type { Backend, ModelOptimSpec, Storage } from '../src/backend/backend.ts';
 import type { WebGpuBackend } from '../src/backend/webgpu/webgpu-backend.ts';
 import { randomBits } from './helpers/bits.ts';
 import { cpu, expectClose, gpu, rand } from './helpers/backends.ts';
+import { keysFor } from './helpers/dropout-keys.ts';
 
 const TOL = { atol: 2e-6, rtol: 1e-5 };
 
@@ -53,15 +54,6 @@ describe('the fused loss', () => {
     expect(() => cpu.sigmoidXentModels(s(6), s(3), s(3), { models: 2, reduction: 'sum', grad: true, total: s(3) })).toThrow(/total has 3 elements, expected 2/);
   });
 });
-
-function keysFor(models: number, cols: number): ModelKeys {
-  return {
-    keep: Array.from({ length: models }, (_, m) => [0.5, 0.9, 0.25, 1][m % 4]),
-    seed: Array.from({ length: models }, (_, m) => 17 + m * 31),
-    step: Array.from({ length: models }, (_, m) => 2 + m),
-    width: Array.from({ length: models }, (_, m) => Math.max(1, cols - (m % 3))),
-  };
-}
 
 describe('relu and dropout backward in one pass', () => {
   it.each([[1, 1, 1], [3, 7, 5], [2, 129, 67], [5, 10, 50]])('models=%i rows=%i cols=%i: equals dropout backward then relu backward, on both backends', async (models, rows, cols) => {

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMain } from './helpers/cli-in-process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shadergrad-molcsv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,21 +41,7 @@ beforeAll(() => {
   writeFileSync(bbbp, bbbpLike());
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  vi.stubEnv('XDG_CACHE_HOME', join(dir, 'cache'));
-  try {
-    const code = await main(args);
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    vi.unstubAllEnvs();
-  }
-}
+const cli = (args: string[]) => runMain(args, { cacheHome: join(dir, 'cache') });
 
 /** What every command must report about this file, under `data` in its JSON. */
 function expectDataReport(data: Record<string, unknown>, split: string): void {

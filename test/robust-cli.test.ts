@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Tensor } from '../src/autograd/tensor.ts';
 import { CpuBackend } from '../src/backend/cpu/cpu-backend.ts';
-import { main } from '../src/cli/main.ts';
+import { runMain } from './helpers/cli-in-process.ts';
 import { Adam, Momentum, SGD } from '../src/optim/optimizer.ts';
 import { writeOutputFile } from '../src/cli/output-path.ts';
 import { openStore } from '../src/hpo/open-store.ts';
@@ -32,14 +32,7 @@ beforeAll(() => {
 afterEach(() => vi.restoreAllMocks());
 
 /** main() in this process, with stdout and stderr captured. */
-async function inProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, out, err };
-}
+const inProcess = (args: string[]) => runMain(args);
 
 /** The CLI in its own process (test/helpers/cli.ts), in the shape inProcess gives. */
 async function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {

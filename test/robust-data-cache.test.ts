@@ -10,7 +10,7 @@ import { DataFileError } from '../src/data/data-error.ts';
 import { writeEcfpCache } from '../src/data/feature-cache.ts';
 import { MOL_FAILED, MOL_OK } from '../src/data/parse-molecule.ts';
 import { loadTox21 } from '../src/data/tox21.ts';
-import { main } from '../src/cli/main.ts';
+import { runMain } from './helpers/cli-in-process.ts';
 
 const failThreads = vi.hoisted(() => ({ on: false }));
 vi.mock('../src/data/molecule-threads.ts', async (importOriginal) => {
@@ -82,19 +82,7 @@ describe('a damaged feature cache', () => {
   it('the CLI says so in one line on stderr and goes on', async () => {
     const cacheHome = join(dir, 'xdg');
     const data = writeCsv('cli.csv');
-    const run = async () => {
-      const err: string[] = [];
-      const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-      vi.stubEnv('XDG_CACHE_HOME', cacheHome);
-      try {
-        return { code: await main(['tox21', 'data', '--data', data, '--threads', '1']), err: err.join('') };
-      } finally {
-        out.mockRestore();
-        spy.mockRestore();
-        vi.unstubAllEnvs();
-      }
-    };
+    const run = () => runMain(['tox21', 'data', '--data', data, '--threads', '1'], { cacheHome });
     expect((await run()).code).toBe(0);
     const [file] = cacheFiles(join(cacheHome, 'shadergrad'), 'ecfp');
     flipByte(join(cacheHome, 'shadergrad', 'features', file), -3);

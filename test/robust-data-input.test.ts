@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMain } from './helpers/cli-in-process.ts';
 import { parseCsv } from '../src/data/csv.ts';
 import { clipText } from '../src/data/data-error.ts';
 import { readMoleculeTable } from '../src/data/molecule-table.ts';
@@ -19,20 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SMALL = ['CCO', 'c1ccccc1O', 'CC(=O)Nc1ccc(O)cc1', 'CCN(CC)CC', 'C1CCCCC1', 'OC(=O)c1ccccc1', 'CCCl', 'c1ccncc1'];
 const write = (name: string, text: string) => (writeFileSync(join(dir, name), text), join(dir, name));
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  vi.stubEnv('XDG_CACHE_HOME', join(dir, 'cache'));
-  try {
-    return { code: await main(args), out: out.join(''), err: err.join('') };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    vi.unstubAllEnvs();
-  }
-}
+const cli = (args: string[]) => runMain(args, { cacheHome: join(dir, 'cache') });
 
 describe('--smiles-column', () => {
   // BACE's layout: mol (SMILES), CID, Class (0/1), Model, pIC50.
